@@ -1,0 +1,77 @@
+// Counter-based random numbers (DESIGN.md decision 2): Random123 Philox4x32-10.
+// Key = {32-bit seed of the point, stream id (common/streams.hpp)};
+// counter = {entity low, entity high, step low, step bits 32..47 | draw << 16}.
+// Nothing here depends on threads or launch shape, so every backend draws the same integers.
+#pragma once
+#include <Random123/philox.h>
+
+#include "common/fastmath.hpp"
+
+namespace mc {
+
+struct RngKey {
+  std::uint32_t seed;
+  std::uint32_t stream;
+};
+
+struct U32x4 {
+  std::uint32_t v[4];
+};
+
+struct F32x4 {
+  float v[4];
+};
+
+/// Four raw 32-bit integers for the counter words {entity low, entity high, step low, step high | draw << 16}.
+/// Hot loops call this form with 32-bit words so that SIMD lanes stay 32 bits wide.
+MC_HD U32x4 philox_words(RngKey key, std::uint32_t entity_lo, std::uint32_t entity_hi, std::uint32_t step_lo,
+                         std::uint32_t step_hi_draw) {
+  r123::Philox4x32_R<10> gen;
+  const r123::Philox4x32::ctr_type ctr = {{entity_lo, entity_hi, step_lo, step_hi_draw}};
+  const r123::Philox4x32::key_type k = {{key.seed, key.stream}};
+  const r123::Philox4x32::ctr_type r = gen(ctr, k);
+  return U32x4{{r[0], r[1], r[2], r[3]}};
+}
+
+/// The last counter word: bits 32..47 of the step, and the draw index in the top 16 bits.
+MC_HD std::uint32_t step_hi_draw(std::uint64_t step, std::uint32_t draw) {
+  return static_cast<std::uint32_t>((step >> 32) & 0xffffu) | (draw << 16);
+}
+
+/// Four raw 32-bit integers for (entity, step, draw); step < 2^48, draw < 2^16.
+MC_HD U32x4 philox(RngKey key, std::uint64_t entity, std::uint64_t step, std::uint32_t draw) {
+  return philox_words(key, static_cast<std::uint32_t>(entity), static_cast<std::uint32_t>(entity >> 32),
+                      static_cast<std::uint32_t>(step), step_hi_draw(step, draw));
+}
+
+/// Uniform on the open interval (0, 1) from the top 24 bits: exact in float, identical on every backend.
+MC_HD float u01(std::uint32_t x) { return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
+
+MC_HD F32x4 uniforms(const U32x4& r) { return F32x4{{u01(r.v[0]), u01(r.v[1]), u01(r.v[2]), u01(r.v[3])}}; }
+
+/// Two independent standard normals from two uniforms (Box & Muller 1958).
+MC_HD void box_muller(float u1, float u2, float* z1, float* z2) {
+  const float r = fast_sqrt(-2.0f * fast_log(u1));
+  float s, c;
+  sincos_2pi(u2, &s, &c);
+  *z1 = r * c;
+  *z2 = r * s;
+}
+
+/// Four standard normals from one Philox draw.
+MC_HD F32x4 normals(const U32x4& r) {
+  F32x4 z;
+  box_muller(u01(r.v[0]), u01(r.v[1]), &z.v[0], &z.v[1]);
+  box_muller(u01(r.v[2]), u01(r.v[3]), &z.v[2], &z.v[3]);
+  return z;
+}
+
+/// Laplace(0, b) from a uniform u in (0, 1) by inversion.
+MC_HD float laplace_from_uniform(float u, float b) {
+  const float d = u - 0.5f;
+  const float ad = d < 0.0f ? -d : d;
+  const float mag = -b * fast_log(1.0f - 2.0f * ad + 1e-30f);
+  return d < 0.0f ? -mag : mag;
+}
+
+}  // namespace mc

@@ -1,0 +1,12 @@
+// Every random stream id used by memcarlo, in one place (DESIGN.md decision 2).
+// A stream id is the second word of the Philox key; the first is the point's 32-bit seed.
+// Never reuse or renumber an id: published results depend on them.
+#pragma once
+#include <cstdint>
+
+namespace mc::stream {
+constexpr std::uint32_t kDeviceToDevice = 1;  ///< per-device factors, lifetime, forming: counter {device, 0, 0}
+constexpr std::uint32_t kCycle = 2;           ///< per-device per-cycle writes and reads: counter {device, cycle, draw}
+constexpr std::uint32_t kWriteVerify = 3;     ///< write-and-verify pulses: counter {device, pulse, draw}
+constexpr std::uint32_t kTest = 99;           ///< reserved for tests
+}  // namespace mc::stream
