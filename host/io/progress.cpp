@@ -1,0 +1,78 @@
+#include "io/progress.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+namespace mc {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::atomic<bool>& cancel_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+Progress::Progress(std::string label, std::uint64_t total, std::string unit, bool quiet)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), tty_(::isatty(2) != 0), quiet_(quiet), start_(now_seconds()) {
+  if (!quiet_) thread_ = std::thread([this] { loop(); });
+}
+
+Progress::~Progress() { finish(); }
+
+void Progress::finish() {
+  if (stop_.exchange(true)) return;
+  if (thread_.joinable()) thread_.join();
+  if (!quiet_) print(true);
+}
+
+void Progress::loop() {
+  double last_line = now_seconds();
+  while (!stop_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (stop_.load()) break;
+    if (tty_) {
+      print(false);
+    } else if (now_seconds() - last_line >= 10.0) {
+      print(false);
+      last_line = now_seconds();
+    }
+  }
+}
+
+namespace {
+std::string duration_text(double s) {
+  char buf[32];
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) / 60) % 60);
+  return buf;
+}
+}  // namespace
+
+void Progress::print(bool final) {
+  const double elapsed = now_seconds() - start_;
+  const std::uint64_t done = std::min(done_.load(), total_);
+  const double frac = total_ ? static_cast<double>(done) / total_ : 1.0;
+  const double rate = elapsed > 0 ? done / elapsed : 0.0;
+  const double eta = rate > 0 ? (total_ - done) / rate : 0.0;
+  if (tty_) {
+    const int width = 30;
+    const int filled = static_cast<int>(frac * width);
+    std::string bar(filled, '#');
+    bar.resize(width, '.');
+    std::fprintf(stderr, "\r%s [%s] %5.1f%%  %.3g %s/s  %s %s\033[K", label_.c_str(), bar.c_str(), 100 * frac, rate, unit_.c_str(),
+                 final ? "took" : "ETA", duration_text(final ? elapsed : eta).c_str());
+    if (final) std::fputc('\n', stderr);
+  } else {
+    std::fprintf(stderr, "%s: %.1f%% (%.3g %s/s, %s %s)\n", label_.c_str(), 100 * frac, rate, unit_.c_str(),
+                 final ? "took" : "ETA", duration_text(final ? elapsed : eta).c_str());
+  }
+  std::fflush(stderr);
+}
+
+}  // namespace mc

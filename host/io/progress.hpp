@@ -1,0 +1,35 @@
+// Progress of a long run: a bar with rate and ETA on a terminal, a plain line every 10 s otherwise.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace mc {
+
+class Progress {
+ public:
+  /// total: work units (e.g. device-cycles); unit: their name in the rate ("device-cycles").
+  Progress(std::string label, std::uint64_t total, std::string unit, bool quiet = false);
+  ~Progress();
+  std::atomic<std::uint64_t>& counter() { return done_; }
+  void finish();
+
+ private:
+  void loop();
+  void print(bool final);
+  std::string label_, unit_;
+  std::uint64_t total_;
+  std::atomic<std::uint64_t> done_{0};
+  std::atomic<bool> stop_{false};
+  bool tty_, quiet_;
+  double start_;
+  std::thread thread_;
+};
+
+/// Set by SIGINT/SIGTERM (installed by the CLI); workloads stop between tiles and nothing is written.
+std::atomic<bool>& cancel_flag();
+
+double now_seconds();
+
+}  // namespace mc

@@ -1,0 +1,213 @@
+#include "scenario/schema.hpp"
+
+#include <cmath>
+#include <limits>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace mc {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+using D = Dimension;
+
+KeySpec num(std::string path, D dim, std::string def, double lo, double hi, std::string doc, std::string note = "") {
+  return KeySpec{std::move(path), KeyKind::kNumber, dim, D::kNone, std::move(def), lo, hi, {}, std::move(note), std::move(doc)};
+}
+KeySpec integer(std::string path, std::string def, double lo, double hi, std::string doc) {
+  return KeySpec{std::move(path), KeyKind::kInteger, D::kNone, D::kNone, std::move(def), lo, hi, {}, "", std::move(doc)};
+}
+KeySpec choice(std::string path, std::vector<std::string> choices, std::string def, std::string doc) {
+  return KeySpec{std::move(path), KeyKind::kEnum, D::kNone, D::kNone, std::move(def), 0, 0, std::move(choices), "", std::move(doc)};
+}
+KeySpec text(std::string path, std::string def, std::string doc) {
+  return KeySpec{std::move(path), KeyKind::kString, D::kNone, D::kNone, std::move(def), 0, 0, {}, "", std::move(doc)};
+}
+KeySpec table(std::string path, D dx, D dy, std::string doc) {
+  return KeySpec{std::move(path), KeyKind::kTable, dy, dx, "", 0, kInf, {}, "", std::move(doc)};
+}
+KeySpec int_list(std::string path, double lo, double hi, std::string doc) {
+  return KeySpec{std::move(path), KeyKind::kIntList, D::kNone, D::kNone, "", lo, hi, {}, "", std::move(doc)};
+}
+
+std::vector<KeySpec> build() {
+  return {
+      text("name", "", "Free-form name of the scenario, echoed into outputs."),
+      choice("workload", {"endurance", "write_verify"}, "endurance",
+             "What to simulate: SET/RESET cycling with checkpoints, or write-and-verify programming."),
+      integer("seed", "1", 0, 4294967295.0, "Seed of the point: the first word of every Philox key (32 bits)."),
+      text("device.preset", "", "Device preset from configs/devices/<name>.yaml (or a path to a .yaml file); keys below override it."),
+      choice("device.lrs.median_law", {"linear", "power", "table"}, "linear",
+             "LRS median vs SET compliance: linear k*I, power k*I^p, or a measured table."),
+      num("device.lrs.median_k", D::kNone, "1.5", 1e-6, 1e6, "Coefficient k of the median law.", "uS/uA (power: uS/uA^p)"),
+      num("device.lrs.median_p", D::kNone, "1", 0.05, 10, "Exponent p of the power median law."),
+      table("device.lrs.median_table", D::kCurrent, D::kConductance,
+            "Measured [compliance, median conductance] points for median_law: table; increasing."),
+      choice("device.lrs.sigma_law", {"sqrt", "power", "relative", "table"}, "sqrt",
+             "Cycle-to-cycle sigma vs median G: sqrt a*sqrt(G*1uS), power a*G^p, relative a*G, or a table [Dalgaty 2021]."),
+      num("device.lrs.sigma_a", D::kNone, "1", 0, 1e6, "Coefficient a of the sigma law.", "sqrt: uS^0.5; relative: fraction"),
+      num("device.lrs.sigma_p", D::kNone, "0.5", 0, 2, "Exponent p of the power sigma law."),
+      table("device.lrs.sigma_table", D::kConductance, D::kConductance, "Measured [median G, sigma] points for sigma_law: table."),
+      num("device.lrs.d2d_sigma_ln", D::kNone, "0.05", 0, 2, "Device-to-device log-normal sigma of the LRS median."),
+      num("device.g_min", D::kConductance, "0.01 uS", 0, 1e7, "Lowest conductance a write can leave."),
+      num("device.g_max", D::kConductance, "1000 uS", 1e-6, 1e7, "Highest conductance a write can leave."),
+      num("device.hrs.median", D::kConductance, "2 uS", 1e-6, 1e7, "Median HRS conductance after RESET."),
+      num("device.hrs.sigma_ln", D::kNone, "0.6", 0, 5, "Cycle-to-cycle sigma of ln G in HRS."),
+      num("device.hrs.d2d_sigma_ln", D::kNone, "0.3", 0, 5, "Device-to-device sigma of ln of the HRS median."),
+      choice("device.read.noise", {"none", "gaussian", "laplace"}, "gaussian",
+             "Read noise: none, Gaussian relative, or Laplace with the measured b(I) profile [Lin et al. 2023]."),
+      num("device.read.sigma_rel", D::kNone, "0.01", 0, 1, "Gaussian read noise sigma as a fraction of G."),
+      num("device.read.voltage", D::kVoltage, "0.1 V", 1e-4, 10, "Read voltage (read current I = G*V)."),
+      num("device.read.width", D::kTime, "100 ns", 0, 1, "Read pulse width (read energy V^2*G*t)."),
+      num("device.read.laplace_c0", D::kNone, "0.0141", -1e3, 1e3, "Laplace scale b(I) = c0 + c1*I + c2*I^2, constant term.", "uA"),
+      num("device.read.laplace_c1", D::kNone, "0.0324", -1e3, 1e3, "Laplace b(I) linear coefficient.", "uA/uA"),
+      num("device.read.laplace_c2", D::kNone, "-0.0058", -1e3, 1e3, "Laplace b(I) quadratic coefficient.", "1/uA"),
+      num("device.read.laplace_i_min", D::kCurrent, "0.4 uA", 0, 1e6, "Lower end of the measured b(I) range (I is clamped into it)."),
+      num("device.read.laplace_i_max", D::kCurrent, "4 uA", 0, 1e6, "Upper end of the measured b(I) range."),
+      num("device.wear.weibull_shape", D::kNone, "1.5", 0.05, 20, "Weibull shape k of the per-device lifetime."),
+      num("device.wear.weibull_scale", D::kNone, "1e8", 1, 1e15, "Weibull scale (cycles) of the per-device lifetime.", "cycles"),
+      num("device.wear.closure_onset", D::kNone, "0.5", 0, 0.999, "Fraction of its lifetime after which a device's window starts closing."),
+      num("device.wear.closure_lrs_drop", D::kNone, "0.3", 0, 0.99, "Fractional drop of the LRS median at end of life."),
+      num("device.wear.closure_hrs_rise", D::kNone, "1.0", 0, 100, "Fractional rise of the HRS median at end of life."),
+      num("device.wear.closure_spread_growth", D::kNone, "1.0", 0, 100, "Fractional growth of every c2c sigma at end of life."),
+      num("device.wear.stuck_lrs_probability", D::kNone, "0.5", 0, 1, "A worn-out device is stuck in LRS with this probability, else in HRS."),
+      num("device.forming.failure_fraction", D::kNone, "0", 0, 1, "Fraction of devices that never form [Merrikh-Bayat 2018: 0.01-0.025]."),
+      num("device.forming.stuck_min", D::kConductance, "10 uS", 0, 1e7, "Unformed devices are stuck uniformly in [stuck_min, stuck_max]."),
+      num("device.forming.stuck_max", D::kConductance, "100 uS", 0, 1e7, "Upper end of the unformed devices' conductance."),
+      num("device.pulse.set_voltage", D::kVoltage, "1.5 V", 0, 100, "SET pulse voltage (SET energy V*I_c*t)."),
+      num("device.pulse.reset_voltage", D::kVoltage, "2.5 V", 0, 100, "RESET pulse voltage."),
+      num("device.pulse.reset_current", D::kCurrent, "120 uA", 0, 1e6, "RESET current (RESET energy V*I*t)."),
+      num("device.pulse.width", D::kTime, "1 us", 0, 1, "SET and RESET pulse width."),
+      integer("endurance.devices", "100000", 2, 1e12, "Devices simulated, in 2T2R pairs (must be even)."),
+      integer("endurance.cycles", "1000000", 1, 1e14, "SET/RESET cycles per device."),
+      int_list("endurance.checkpoints", 1, 1e14, "Cycle counts where statistics are taken (default: log-spaced, see checkpoints_per_decade)."),
+      integer("endurance.checkpoints_per_decade", "4", 1, 100, "Log-spaced checkpoints per decade when checkpoints is not given."),
+      num("endurance.compliance", D::kCurrent, "66.7 uA", 1e-3, 1e6, "SET compliance current of every cycle."),
+      num("endurance.read_threshold", D::kConductance, "20 uS", 0, 1e7, "1T1R read threshold: reads at or above it are LRS."),
+      integer("write_verify.devices", "100000", 1, 1e12, "Devices programmed."),
+      num("write_verify.target", D::kConductance, "50 uS", 1e-6, 1e7, "Target conductance."),
+      num("write_verify.tolerance", D::kNone, "0.05", 1e-6, 1, "Relative half-width of the acceptance band."),
+      integer("write_verify.max_pulses", "100", 1, 1e6, "Pulses (SET and RESET) before giving up."),
+      choice("write_verify.law", {"retry", "incremental"}, "retry",
+             "retry: RESET+SET at the target's compliance; incremental: compliance stepped up, RESET and restart when above."),
+      num("write_verify.start_fraction", D::kNone, "0.5", 0.01, 1, "incremental: first compliance as a fraction of the target's."),
+      num("write_verify.step", D::kCurrent, "2 uA", 1e-6, 1e6, "incremental: compliance step per pulse."),
+  };
+}
+}  // namespace
+
+const std::vector<KeySpec>& scenario_schema() {
+  static const std::vector<KeySpec> s = build();
+  return s;
+}
+
+const KeySpec* find_key(const std::string& path) {
+  for (const KeySpec& k : scenario_schema())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+bool is_section(const std::string& path) {
+  for (const KeySpec& k : scenario_schema())
+    if (k.path.size() > path.size() && k.path.compare(0, path.size(), path) == 0 && k.path[path.size()] == '.') return true;
+  return false;
+}
+
+std::vector<std::string> section_children(const std::string& section) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  const std::string prefix = section.empty() ? "" : section + ".";
+  for (const KeySpec& k : scenario_schema()) {
+    if (k.path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = k.path.substr(prefix.size());
+    const std::string child = rest.substr(0, rest.find('.'));
+    if (seen.insert(child).second) out.push_back(child);
+  }
+  return out;
+}
+
+namespace {
+std::string kind_text(const KeySpec& k) {
+  switch (k.kind) {
+    case KeyKind::kInteger: return "integer";
+    case KeyKind::kNumber: return k.dim == D::kNone ? "number" : std::string("quantity (") + dimension_name(k.dim) + ")";
+    case KeyKind::kEnum: {
+      std::string s = "one of";
+      for (const auto& c : k.choices) s += " `" + c + "`";
+      return s;
+    }
+    case KeyKind::kString: return "string";
+    case KeyKind::kTable: return std::string("table of [") + internal_unit(k.dim_x) + ", " + internal_unit(k.dim) + "] pairs";
+    case KeyKind::kIntList: return "list of integers";
+  }
+  return "";
+}
+
+std::string range_text(const KeySpec& k) {
+  if (k.kind != KeyKind::kNumber && k.kind != KeyKind::kInteger && k.kind != KeyKind::kIntList) return "";
+  std::ostringstream o;
+  o << k.min << " .. " << k.max;
+  return o.str();
+}
+}  // namespace
+
+std::string schema_markdown() {
+  std::ostringstream o;
+  o << "# Scenario reference\n\n"
+       "Generated by `memcarlo schema --markdown` from host/scenario/schema.cpp; a test keeps this file in step.\n"
+       "Quantities take a unit (`\"50 uS\"`, `\"100uA\"`, `\"1.2 V\"`, `\"1 us\"`, `\"25 pJ\"`, `\"10 kOhm\"`); a bare number is in\n"
+       "the internal unit shown. Ranges are inclusive, in internal units. Unknown or duplicate keys are errors.\n\n"
+       "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
+  for (const KeySpec& k : scenario_schema()) {
+    std::string unit = k.dim != D::kNone ? internal_unit(k.dim) : k.unit_note;
+    o << "| `" << k.path << "` | " << kind_text(k) << " | " << unit << " | " << (k.default_text.empty() ? "" : "`" + k.default_text + "`")
+      << " | " << range_text(k) << " | " << k.doc << " |\n";
+  }
+  return o.str();
+}
+
+std::string schema_json() {
+  using nlohmann::ordered_json;
+  ordered_json root = {{"$schema", "http://json-schema.org/draft-07/schema#"},
+                       {"title", "memcarlo scenario"},
+                       {"description", "Generated by `memcarlo schema --json` from host/scenario/schema.cpp."},
+                       {"type", "object"}};
+  // Build nested objects section by section.
+  std::map<std::string, ordered_json> sections;
+  std::function<ordered_json(const std::string&)> build_section = [&](const std::string& section) {
+    ordered_json obj = {{"type", "object"}, {"additionalProperties", false}, {"properties", ordered_json::object()}};
+    for (const std::string& child : section_children(section)) {
+      const std::string path = section.empty() ? child : section + "." + child;
+      if (const KeySpec* k = find_key(path)) {
+        ordered_json p = {{"description", k->doc}};
+        switch (k->kind) {
+          case KeyKind::kInteger: p["type"] = {"integer", "number", "string"}; break;
+          case KeyKind::kNumber: p["type"] = k->dim == D::kNone ? ordered_json({"number"}) : ordered_json({"number", "string"}); break;
+          case KeyKind::kEnum: p["enum"] = k->choices; break;
+          case KeyKind::kString: p["type"] = "string"; break;
+          case KeyKind::kTable:
+            p["type"] = "array";
+            p["maxItems"] = 16;
+            p["items"] = {{"type", "array"}, {"minItems", 2}, {"maxItems", 2}, {"items", {{"type", {"number", "string"}}}}};
+            break;
+          case KeyKind::kIntList: p["type"] = "array"; p["items"] = {{"type", {"integer", "number", "string"}}}; break;
+        }
+        if (!k->default_text.empty()) p["default"] = k->default_text;
+        obj["properties"][child] = p;
+      } else {
+        obj["properties"][child] = build_section(path);
+      }
+    }
+    return obj;
+  };
+  ordered_json top = build_section("");
+  root["additionalProperties"] = false;
+  root["properties"] = top["properties"];
+  root["required"] = {"workload"};
+  return root.dump(2) + "\n";
+}
+
+}  // namespace mc

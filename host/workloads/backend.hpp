@@ -1,0 +1,25 @@
+// Which backend runs a workload: the CPU reference or a CUDA device (DESIGN.md decision 5).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace mc {
+
+struct Backend {
+  enum Kind { kCpu, kCuda } kind = kCpu;
+  int gpu = -1;             ///< CUDA device index
+  int threads = 0;          ///< CPU threads (0 = all)
+  std::string name;         ///< "cpu" | "cuda"
+  std::string device;       ///< CPU or GPU model, for manifests
+};
+
+/// Resolve --backend auto|cpu|cuda. auto takes GPU 0 when one answers; cuda without a GPU is an InputError.
+Backend choose_backend(const std::string& requested, int threads);
+
+/// Lines describing compiled backends, GPUs and CPU threads (for `memcarlo devices`).
+std::vector<std::string> describe_devices();
+
+/// The CPU model name from /proc/cpuinfo.
+std::string cpu_model();
+
+}  // namespace mc

@@ -1,0 +1,156 @@
+// Workload `endurance`: N devices × M SET/RESET cycles with statistics at checkpoints (SCIENCE.md §1).
+#include <cmath>
+#include <fmt/format.h>
+
+#include "endurance/driver.hpp"
+#include "io/output.hpp"
+#include "io/progress.hpp"
+#include "workloads/run.hpp"
+#include "workloads/stats.hpp"
+
+namespace mc {
+
+namespace {
+const double kQuantiles[] = {0.001, 0.01, 0.5, 0.99, 0.999};
+const char* kQuantileNames[] = {"p0.1", "p1", "p50", "p99", "p99.9"};
+
+void add_state_columns(std::vector<std::string>& cols, const char* state) {
+  cols.push_back(std::string(state) + "_mean_uS");
+  cols.push_back(std::string(state) + "_std_uS");
+  for (const char* q : kQuantileNames) cols.push_back(std::string(state) + "_" + q + "_uS");
+}
+
+void add_state_cells(std::vector<std::string>& row, const StateTally& t) {
+  const double n = static_cast<double>(t.count);
+  const double mean = t.sum / n;
+  const double var = std::max(0.0, (t.sum_sq - n * mean * mean) / (n - 1));
+  row.push_back(cell(mean));
+  row.push_back(cell(std::sqrt(var)));
+  for (double q : kQuantiles) row.push_back(cell(histogram_quantile(t.hist, q)));
+}
+}  // namespace
+
+RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt) {
+  const EnduranceSpec& e = s.endurance;
+  const EnduranceParams p = s.endurance_params();
+  OutputFolder out(opt.out_dir, s.fingerprint());
+  RunSummary summary;
+  summary.out_dir = opt.out_dir;
+  if (out.complete()) {
+    summary.skipped = true;
+    return summary;
+  }
+  const std::uint64_t pairs = e.devices / 2;
+  const double t0 = now_seconds();
+  RunHooks hooks;
+  hooks.threads = backend.threads;
+  hooks.cancel = &cancel_flag();
+
+  std::vector<std::uint64_t> life_hist(kLifeBins, 0);
+#if defined(MC_HAVE_CUDA)
+  if (backend.kind == Backend::kCuda) lifetime_histogram_cuda(backend.gpu, p, 0, e.devices, life_hist, hooks);
+  else
+#endif
+    lifetime_histogram_cpu(p, 0, e.devices, life_hist, hooks);
+
+  Progress progress("endurance", 2 * pairs * e.cycles, "device-cycles", opt.quiet);
+  hooks.progress = &progress.counter();
+
+  std::vector<std::string> cols = {"cycle"};
+  add_state_columns(cols, "lrs");
+  add_state_columns(cols, "hrs");
+  for (const char* c : {"window_ratio", "window_margin_uS", "failed_fraction", "stuck_lrs_fraction", "stuck_hrs_fraction",
+                        "unformed_fraction", "weibull_cdf", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ"})
+    cols.push_back(c);
+  CsvTable checkpoints(cols);
+  CsvTable cdf({"cycle", "state", "sigma", "conductance_uS"});
+
+  const DeviceModel& m = s.device;
+  const double set_e = set_energy(m, e.compliance), reset_e = reset_energy(m);
+  double energy_total = 0;  // pJ, all devices
+  std::uint64_t c_prev = 0;
+  IntervalTally last;
+  double last_ber1 = 0, last_ber2 = 0;
+  for (std::uint64_t c : e.checkpoints) {
+    IntervalTally t;
+    endurance_interval(backend, p, pairs, c_prev, c, t, hooks);
+    if (cancel_flag().load()) throw Interrupted();
+    const double n = static_cast<double>(e.devices);
+    const double cycles = static_cast<double>(c - c_prev);
+    energy_total += n * cycles * (set_e + reset_e) + t.read_energy;
+    const double lrs_p1 = histogram_quantile(t.lrs.hist, 0.01), hrs_p99 = histogram_quantile(t.hrs.hist, 0.99);
+    const double lrs_p50 = histogram_quantile(t.lrs.hist, 0.5), hrs_p50 = histogram_quantile(t.hrs.hist, 0.5);
+    const double failed = static_cast<double>(t.stuck_lrs + t.stuck_hrs + t.unformed) / n;
+    const double weibull = 1.0 - std::exp(-std::pow(static_cast<double>(c) / m.weibull_scale, m.weibull_shape));
+    last_ber1 = t.errors_1t1r / (2.0 * n * cycles);
+    last_ber2 = t.errors_2t2r / (2.0 * pairs * cycles);
+    std::vector<std::string> row = {std::to_string(c)};
+    add_state_cells(row, t.lrs);
+    add_state_cells(row, t.hrs);
+    for (double v : {lrs_p50 / hrs_p50, lrs_p1 - hrs_p99, failed, t.stuck_lrs / n, t.stuck_hrs / n, t.unformed / n, weibull,
+                     last_ber1, last_ber2, energy_total / n})
+      row.push_back(cell(v));
+    checkpoints.add_row(row);
+    for (const auto& [state, tally] : {std::pair{"LRS", &t.lrs}, std::pair{"HRS", &t.hrs}}) {
+      for (int k = -16; k <= 16; ++k) {
+        const double sigma = k * 0.25;
+        const double q = normal_cdf(sigma);
+        if (q * tally->count < 1 || (1 - q) * tally->count < 1) continue;  // beyond what the sample resolves
+        cdf.add_row({std::to_string(c), state, cell(sigma), cell(histogram_quantile(tally->hist, q))});
+      }
+    }
+    c_prev = c;
+    last = std::move(t);
+  }
+  progress.finish();
+
+  CsvTable life({"lifetime_lo_cycles", "lifetime_hi_cycles", "devices"});
+  for (int b = 0; b < kLifeBins; ++b)
+    if (life_hist[b])
+      life.add_row({cell(std::pow(10.0, b / kLifeBinsPerDecade)), cell(std::pow(10.0, (b + 1) / kLifeBinsPerDecade)), std::to_string(life_hist[b])});
+
+  const double wall = now_seconds() - t0;
+  const double n = static_cast<double>(e.devices);
+  const double failed = static_cast<double>(last.stuck_lrs + last.stuck_hrs + last.unformed) / n;
+  CsvTable results({"point", "workload", "devices", "cycles", "compliance_uA", "read_threshold_uS", "seed", "lrs_p50_uS",
+                    "hrs_p50_uS", "failed_fraction", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ", "wall_s"});
+  results.add_row({"0", "endurance", std::to_string(e.devices), std::to_string(e.cycles), cell(e.compliance), cell(e.read_threshold),
+                   std::to_string(s.seed), cell(histogram_quantile(last.lrs.hist, 0.5)), cell(histogram_quantile(last.hrs.hist, 0.5)),
+                   cell(failed), cell(last_ber1), cell(last_ber2), cell(energy_total / n), cell(wall)});
+
+  out.write("checkpoints.csv", checkpoints.str());
+  out.write("cdf.csv", cdf.str());
+  out.write("lifetime_histogram.csv", life.str());
+  out.write("results.csv", results.str());
+  nlohmann::ordered_json manifest = provenance();
+  manifest["scenario_name"] = s.name;
+  manifest["scenario_file"] = s.file;
+  manifest["fingerprint"] = s.fingerprint();
+  manifest["workload"] = "endurance";
+  manifest["backend"] = backend.name;
+  manifest["device"] = backend.device;
+  manifest["seeds"] = {s.seed};
+  manifest["wall_seconds"] = wall;
+  manifest["events"] = {{"set", e.devices * e.cycles}, {"reset", e.devices * e.cycles}, {"read", 2 * e.devices * e.cycles}};
+  manifest["write_events_per_second"] = 2.0 * n * e.cycles / wall;
+  manifest["files"] = {"results.csv", "checkpoints.csv", "cdf.csv", "lifetime_histogram.csv"};
+  manifest["scenario"] = s.resolved;
+  manifest["complete"] = true;
+  out.write("manifest.json", manifest.dump(2) + "\n");  // last: its presence with complete=true marks the run done
+
+  summary.wall_seconds = wall;
+  summary.rows = {
+      {"devices x cycles", fmt::format("{} x {}", e.devices, e.cycles)},
+      {"backend", backend.name + " (" + backend.device + ")"},
+      {"write events/s", fmt::format("{:.3g}", 2.0 * n * e.cycles / wall)},
+      {"LRS median at end", fmt::format("{:.4g} uS", histogram_quantile(last.lrs.hist, 0.5))},
+      {"HRS median at end", fmt::format("{:.4g} uS", histogram_quantile(last.hrs.hist, 0.5))},
+      {"failed fraction at end", fmt::format("{:.4g} (Weibull CDF {:.4g})", failed, 1.0 - std::exp(-std::pow(e.cycles / m.weibull_scale, m.weibull_shape)))},
+      {"BER 1T1R / 2T2R (last interval)", fmt::format("{:.3g} / {:.3g}", last_ber1, last_ber2)},
+      {"energy per device", fmt::format("{:.4g} nJ", energy_total / n / 1e3)},
+      {"wall time", fmt::format("{:.2f} s", wall)},
+  };
+  return summary;
+}
+
+}  // namespace mc

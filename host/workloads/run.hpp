@@ -1,0 +1,42 @@
+// Running a scenario: pick the workload, run it on a backend, write the output folder.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+#include "workloads/backend.hpp"
+
+namespace mc {
+
+struct RunOptions {
+  std::string out_dir;
+  bool quiet = false;
+};
+
+/// What a run reports at the end: a table a person reads (label, value) and the folder.
+struct RunSummary {
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::string out_dir;
+  double wall_seconds = 0;
+  bool skipped = false;  ///< the folder already held this scenario's finished results
+};
+
+/// Thrown when Ctrl-C stops a run; nothing was written.
+struct Interrupted : std::runtime_error {
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt);
+
+// Workloads (host/workloads/<name>.cpp).
+RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt);
+RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt);
+
+/// One interval of the endurance workload on the chosen backend (shared by the workload and the bench).
+struct IntervalTally;
+struct EnduranceParams;
+struct RunHooks;
+void endurance_interval(const Backend& b, const EnduranceParams& p, std::uint64_t pairs, std::uint64_t c0, std::uint64_t c1,
+                        IntervalTally& out, const RunHooks& hooks);
+
+}  // namespace mc
