@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <cstdio>
 #include <sstream>
 
 #include "scenario/schema.hpp"
@@ -100,10 +101,12 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
 }
 
 std::string fmt_num(double v) {
-  std::ostringstream o;
-  o << v;
-  return o.str();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
 }
+
+std::string with_unit(Dimension d) { return *internal_unit(d) ? std::string(" ") + internal_unit(d) : std::string(); }
 
 class Resolver {
  public:
@@ -130,8 +133,8 @@ class Resolver {
     }
     v = scalar_value(k, text, where);
     if (!(v >= k.min && v <= k.max))
-      throw InputError(where, path, "expected " + expectation(k) + " in " + fmt_num(k.min) + " .. " + fmt_num(k.max) + " " +
-                                        internal_unit(k.dim) + ", got '" + text + "'");
+      throw InputError(where, path, "expected " + expectation(k) + " in " + fmt_num(k.min) + " .. " + fmt_num(k.max) +
+                                        with_unit(k.dim) + ", got '" + text + "'");
     resolved_[path] = v;
     return v;
   }

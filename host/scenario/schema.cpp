@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <cstdio>
 #include <sstream>
 
 namespace mc {
@@ -148,9 +149,9 @@ std::string kind_text(const KeySpec& k) {
 
 std::string range_text(const KeySpec& k) {
   if (k.kind != KeyKind::kNumber && k.kind != KeyKind::kInteger && k.kind != KeyKind::kIntList) return "";
-  std::ostringstream o;
-  o << k.min << " .. " << k.max;
-  return o.str();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.10g .. %.10g", k.min, k.max);
+  return buf;
 }
 }  // namespace
 
