@@ -44,8 +44,10 @@ MC_HD U32x4 philox(RngKey key, std::uint64_t entity, std::uint64_t step, std::ui
                       static_cast<std::uint32_t>(step), step_hi_draw(step, draw));
 }
 
-/// Uniform on the open interval (0, 1) from the top 24 bits: exact in float, identical on every backend.
-MC_HD float u01(std::uint32_t x) { return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
+/// Uniform on the open interval (0, 1) from the top 23 bits: (k + ½)·2^−23 is exact in float for every k, so
+/// the range is [2^−24, 1 − 2^−24], symmetric, and identical on every backend. (24 bits would round k + ½ to
+/// an even integer above 2^23 and reach 1.0 exactly.)
+MC_HD float u01(std::uint32_t x) { return (static_cast<float>(x >> 9) + 0.5f) * (1.0f / 8388608.0f); }
 
 MC_HD F32x4 uniforms(const U32x4& r) { return F32x4{{u01(r.v[0]), u01(r.v[1]), u01(r.v[2]), u01(r.v[3])}}; }
 

@@ -50,12 +50,12 @@ __attribute__((noinline)) void tile_cycle(const DeviceModel& m, std::uint32_t se
                 std::uint64_t cycle, int lanes, Tile& t) {
 #pragma GCC ivdep  // not omp simd: its privatized struct locals block vectorization in g++ 12
   for (int l = 0; l < lanes; ++l) {
-    // A tile spans 512 device indices from a multiple of 512, so it never crosses a 2^32 boundary.
     const std::uint32_t dev_lo = dev_lo0 + 2u * static_cast<std::uint32_t>(l);
+    const std::uint32_t dev_hi_l = dev_hi + (dev_lo < dev_lo0 ? 1u : 0u);  // carry when a tile crosses 2^32
     const CycleDevice ca{t.lrs[0][l], t.hrs[0][l], t.life[0][l], t.after[0][l], t.stuck[0][l]};
     const CycleDevice cb{t.lrs[1][l], t.hrs[1][l], t.life[1][l], t.after[1][l], t.stuck[1][l]};
-    const CycleReads ra = device_cycle<L, N>(m, ca, seed, dev_lo, dev_hi, cycle);
-    const CycleReads rb = device_cycle<L, N>(m, cb, seed, dev_lo + 1u, dev_hi, cycle);
+    const CycleReads ra = device_cycle<L, N>(m, ca, seed, dev_lo, dev_hi_l, cycle);
+    const CycleReads rb = device_cycle<L, N>(m, cb, seed, dev_lo + 1u, dev_hi_l, cycle);
     t.e1[l] += errors_1t1r(ra, threshold) + errors_1t1r(rb, threshold);
     t.e2[l] += errors_2t2r(ra, rb);
     t.gsum[l] += (ra.lrs + ra.hrs) + (rb.lrs + rb.hrs);

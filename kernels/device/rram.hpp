@@ -121,7 +121,7 @@ MC_HD float c2c_sigma(const DeviceModel& m, float g) {
 struct DeviceDraw {
   float lrs_scale;  ///< multiplies the LRS median
   float hrs_scale;  ///< multiplies the HRS median
-  float lifetime;   ///< cycles the device survives (Weibull); it is stuck from cycle ⌈lifetime⌉ + 1 on
+  float lifetime;   ///< cycles the device survives (Weibull); it is stuck once the 1-based cycle exceeds it (from ⌊lifetime⌋ + 1)
   float stuck_g;    ///< µS: conductance once failed (from the start when forming failed)
   bool formed;      ///< false: forming failed, stuck at stuck_g from the start
   bool stuck_lrs;   ///< failure mode: stuck in LRS (true) or HRS (false)

@@ -42,10 +42,11 @@ MC_HD WriteVerifyOutcome write_verify(const WriteVerifyParams& p, std::uint64_t 
   WriteVerifyOutcome o{0, 0, 0, d.formed ? 0.0f : d.stuck_g, 0.0f, false};
   float i_c = p.law == PulseLaw::kRetry ? i_target : p.start_fraction * i_target;
   bool set_state = false;  // the device starts RESET (or unformed)
+  float g_read = 0.0f;     // the controller knows only what it read, never the true conductance
   for (std::uint32_t pulse = 0; pulse < p.max_pulses; ++pulse) {
     const U32x4 r = philox(key, device, pulse, 0);
     const F32x4 z = normals(r);
-    const bool need_reset = set_state && (p.law == PulseLaw::kRetry || o.g_final > hi);
+    const bool need_reset = set_state && (p.law == PulseLaw::kRetry || g_read > hi);
     if (need_reset) {
       o.g_final = d.formed ? program_reset(m, d, 0.0f, z.v[1]) : d.stuck_g;
       o.energy += reset_energy(m);
@@ -58,7 +59,7 @@ MC_HD WriteVerifyOutcome write_verify(const WriteVerifyParams& p, std::uint64_t 
     o.energy += set_energy(m, i_c);
     ++o.set_pulses;
     set_state = true;
-    const float g_read = read_conductance(m, o.g_final, z.v[2], u01(r.v[2]));
+    g_read = read_conductance(m, o.g_final, z.v[2], u01(r.v[2]));
     o.energy += read_energy(m, o.g_final);
     ++o.reads;
     if (g_read >= lo && g_read <= hi) {

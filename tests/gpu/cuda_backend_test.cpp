@@ -1,0 +1,160 @@
+// CPU-vs-CUDA agreement (ctest label gpu): the CUDA backend must agree with the CPU reference within Monte
+// Carlo error. Skips when no GPU answers; fails instead when MC_REQUIRE_GPU=1 (set it on a GPU machine).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "endurance/driver.hpp"
+#include "../support/model_fixtures.hpp"
+#if defined(MC_HAVE_CUDA)
+#include "common/gpu_info.hpp"
+#endif
+
+namespace {
+
+using mc::test::endurance_params;
+using mc::test::test_model;
+using mc::test::write_verify_params;
+
+/// test_model() with short lifetimes (λ = 300 cycles, so windows close and devices fail within the run) and
+/// 5 % forming failures: every branch of the cycle kernel is exercised.
+mc::DeviceModel busy_model() {
+  mc::DeviceModel m = test_model();
+  m.weibull_scale = 300.0f;
+  m.forming_failure_fraction = 0.05f;
+  return m;
+}
+
+mc::RunHooks hooks_with(int threads) {
+  mc::RunHooks h;
+  h.threads = threads;
+  return h;
+}
+
+mc::IntervalTally interval(const mc::EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
+                           std::uint64_t ce, int threads) {
+  mc::IntervalTally t;
+  mc::endurance_interval_cpu(p, pb, pe, cb, ce, t, hooks_with(threads));
+  return t;
+}
+
+// ------------------------------------------------------------------------------------------ CUDA backend
+
+bool gpu_required() {
+  const char* e = std::getenv("MC_REQUIRE_GPU");
+  return e != nullptr && std::string(e) == "1";
+}
+
+#if defined(MC_HAVE_CUDA)
+
+/// The first GPU, or -1 after GTEST_SKIP (or a failure when MC_REQUIRE_GPU=1) when none answers.
+#define MC_GPU_OR_SKIP(gpu)                                                                   \
+  int gpu = -1;                                                                               \
+  {                                                                                           \
+    const std::vector<mc::GpuInfo> gpus = mc::cuda_devices();                                 \
+    if (gpus.empty()) {                                                                       \
+      if (gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but no CUDA device answers";             \
+      GTEST_SKIP() << "no CUDA device answers (set MC_REQUIRE_GPU=1 to make this a failure)"; \
+    }                                                                                         \
+    gpu = gpus.front().index;                                                                 \
+  }
+
+/// |a − b| within k standard errors of the difference of two independent counts (SE² ≈ a + b, Poisson).
+::testing::AssertionResult CountsAgree(const char* what, double a, double b, double k) {
+  const double se = std::sqrt(std::max(a + b, 1.0));
+  if (std::fabs(a - b) <= k * se) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << what << ": CPU " << a << " vs CUDA " << b << " = " << (a - b) / se
+                                       << " SE (limit " << k << ")";
+}
+
+/// Two sample means within k SE of their difference, SE² = var_a/n_a + var_b/n_b.
+::testing::AssertionResult MeansAgree(const char* what, const mc::StateTally& a, const mc::StateTally& b, double k) {
+  const double na = static_cast<double>(a.count), nb = static_cast<double>(b.count);
+  const double ma = a.sum / na, mb = b.sum / nb;
+  const double va = a.sum_sq / na - ma * ma, vb = b.sum_sq / nb - mb * mb;
+  const double se = std::sqrt(va / na + vb / nb);
+  if (std::fabs(ma - mb) <= k * se) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << what << " mean: CPU " << ma << " vs CUDA " << mb << " = " << (ma - mb) / se
+                                       << " SE (limit " << k << ")";
+}
+
+TEST(CudaBackend, EnduranceMatchesCpu) {
+  MC_GPU_OR_SKIP(gpu);
+  // Error and stuck counts within 5 SE of their difference; LRS and HRS checkpoint means within 4 SE.
+  const mc::EnduranceParams p = endurance_params(busy_model(), 20.0f, 12.0f, 2718u);
+  const mc::IntervalTally cpu = interval(p, 0, 50000, 100, 400, 0);
+  mc::IntervalTally gpu_t;
+  mc::endurance_interval_cuda(gpu, p, 0, 50000, 100, 400, gpu_t, mc::RunHooks{});
+  EXPECT_EQ(cpu.lrs.count, gpu_t.lrs.count);
+  EXPECT_EQ(cpu.hrs.count, gpu_t.hrs.count);
+  EXPECT_TRUE(CountsAgree("1T1R errors", cpu.errors_1t1r, gpu_t.errors_1t1r, 5));
+  EXPECT_TRUE(CountsAgree("2T2R errors", cpu.errors_2t2r, gpu_t.errors_2t2r, 5));
+  EXPECT_TRUE(CountsAgree("stuck LRS", cpu.stuck_lrs, gpu_t.stuck_lrs, 5));
+  EXPECT_TRUE(CountsAgree("stuck HRS", cpu.stuck_hrs, gpu_t.stuck_hrs, 5));
+  EXPECT_TRUE(CountsAgree("unformed", cpu.unformed, gpu_t.unformed, 5));
+  EXPECT_TRUE(MeansAgree("LRS", cpu.lrs, gpu_t.lrs, 4));
+  EXPECT_TRUE(MeansAgree("HRS", cpu.hrs, gpu_t.hrs, 4));
+  // Read energy: a sum over 6e7 reads, correlated within a device (d2d, stuck states), so no simple SE; its
+  // relative MC error is of order 1e-4, and both backends evaluate the same draws: within 1e-3 relative.
+  EXPECT_NEAR(cpu.read_energy, gpu_t.read_energy, 1e-3 * cpu.read_energy);
+  std::uint64_t hl = 0, hh = 0;
+  for (int b = 0; b < mc::kHistBins; ++b) hl += gpu_t.lrs.hist[b], hh += gpu_t.hrs.hist[b];
+  EXPECT_EQ(hl, gpu_t.lrs.count);
+  EXPECT_EQ(hh, gpu_t.hrs.count);
+}
+
+TEST(CudaBackend, LifetimeHistogramMatchesCpu) {
+  MC_GPU_OR_SKIP(gpu);
+  // CDF at every 10th bin edge within 5 SE of the difference of two binomial fractions.
+  const mc::EnduranceParams p = endurance_params(busy_model(), 20.0f, 12.0f, 6u);
+  const std::uint64_t n = 1000000;
+  std::vector<std::uint64_t> hc, hg;
+  mc::lifetime_histogram_cpu(p, 0, n, hc, mc::RunHooks{});
+  mc::lifetime_histogram_cuda(gpu, p, 0, n, hg, mc::RunHooks{});
+  ASSERT_EQ(hg.size(), hc.size());
+  double cc = 0, cg = 0;
+  for (int b = 0; b < mc::kLifeBins; ++b) {
+    cc += hc[b], cg += hg[b];
+    if (b % 10 != 9) continue;
+    const double fc = cc / n, fg = cg / n, f = 0.5 * (fc + fg);
+    const double se = std::sqrt(2 * f * (1 - f) / n);
+    EXPECT_LE(std::fabs(fc - fg), 5 * se) << "lifetime CDF at bin " << b + 1 << ": CPU " << fc << " vs CUDA " << fg;
+  }
+  EXPECT_EQ(cg, static_cast<double>(n));
+}
+
+TEST(CudaBackend, WriteVerifyMatchesCpu) {
+  MC_GPU_OR_SKIP(gpu);
+  // Mean SET pulses within 4 SE; converged counts within 5 SE.
+  const mc::WriteVerifyParams p = write_verify_params(busy_model(), 50.0f, 0.05f, 200, mc::PulseLaw::kRetry, 4u);
+  const std::uint64_t n = 200000;
+  std::vector<mc::WriteVerifyOutcome> oc, og;
+  mc::write_verify_cpu(p, 0, n, oc, mc::RunHooks{});
+  mc::write_verify_cuda(gpu, p, 0, n, og, mc::RunHooks{});
+  ASSERT_EQ(og.size(), n);
+  double sc = 0, sc2 = 0, sg = 0, sg2 = 0, conv_c = 0, conv_g = 0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    sc += oc[i].set_pulses, sc2 += double(oc[i].set_pulses) * oc[i].set_pulses, conv_c += oc[i].converged;
+    sg += og[i].set_pulses, sg2 += double(og[i].set_pulses) * og[i].set_pulses, conv_g += og[i].converged;
+  }
+  const double mc_ = sc / n, mg = sg / n;
+  const double se = std::sqrt((sc2 / n - mc_ * mc_) / n + (sg2 / n - mg * mg) / n);
+  EXPECT_LE(std::fabs(mc_ - mg), 4 * se) << "mean SET pulses: CPU " << mc_ << " vs CUDA " << mg << " = "
+                                         << (mc_ - mg) / se << " SE (limit 4)";
+  EXPECT_TRUE(CountsAgree("non-converged", n - conv_c, n - conv_g, 5));
+}
+
+#else
+
+TEST(CudaBackend, NotCompiled) {
+  if (gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend (MC_HAVE_CUDA undefined)";
+  GTEST_SKIP() << "CUDA backend not compiled in (MC_HAVE_CUDA undefined)";
+}
+
+#endif
+
+}  // namespace
