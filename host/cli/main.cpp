@@ -107,7 +107,7 @@ int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycl
   std::printf("memcarlo %s: %.3g s for %.3g write events\n", backend.name.c_str(), dt, 2.0 * devices * cycles);
   if (baseline) {
     const std::string script = std::string(MC_SOURCE_DIR) + "/tools/baselines/endurance_numpy.py";
-    const std::uint64_t bc = std::min(cycles, baseline_cycles);
+    const std::uint64_t bc = baseline_cycles > 0 ? std::min(cycles, baseline_cycles) : cycles;
     const std::string cmd = fmt::format("/usr/bin/python3 '{}' --devices {} --cycles {} --seed 1 --json", script, devices, bc);
     std::string output;
     if (FILE* f = popen(cmd.c_str(), "r")) {
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   long long seed = -1;
   int threads = 0;
   bool quiet = false, no_baseline = false;
-  std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 20;
+  std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 0;
 
   auto* run = app.add_subcommand("run", "Run a scenario and write its output folder");
   run->add_option("scenario", file, "Scenario YAML file")->required();
@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
   bench->add_option("--backend", backend, "auto | cpu | cuda");
   bench->add_option("--threads", threads, "CPU threads (default: all cores)");
   bench->add_flag("--no-baseline", no_baseline, "Skip the NumPy baseline");
-  bench->add_option("--baseline-cycles", baseline_cycles, "Cycles for the (slower) NumPy baseline; its rate is per event");
+  bench->add_option("--baseline-cycles", baseline_cycles, "Cycles for the (slower) NumPy baseline (default: the same as --cycles)");
 
   auto* schema = app.add_subcommand("schema", "Print the scenario reference (Markdown) or JSON Schema");
   schema->add_option("--format", format, "markdown | json")->check(CLI::IsMember({"markdown", "json"}));

@@ -170,6 +170,23 @@ std::string schema_markdown() {
   return o.str();
 }
 
+namespace {
+/// A JSON Schema pattern for a number written as a string, with an optional unit of dimension d.
+std::string number_pattern(Dimension d) {
+  const std::string num = R"(\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)";
+  std::string units;
+  switch (d) {
+    case D::kConductance: units = "S|mS|uS|µS|nS|Ohm|kOhm|MOhm"; break;
+    case D::kCurrent: units = "A|mA|uA|µA|nA"; break;
+    case D::kVoltage: units = "V|mV"; break;
+    case D::kTime: units = "s|ms|us|µs|ns"; break;
+    case D::kEnergy: units = "J|mJ|uJ|µJ|nJ|pJ|fJ"; break;
+    default: break;
+  }
+  return "^" + num + (units.empty() ? "" : "\\s*(" + units + ")?") + "\\s*$";
+}
+}  // namespace
+
 std::string schema_json() {
   using nlohmann::ordered_json;
   ordered_json root = {{"$schema", "http://json-schema.org/draft-07/schema#"},
@@ -185,8 +202,10 @@ std::string schema_json() {
       if (const KeySpec* k = find_key(path)) {
         ordered_json p = {{"description", k->doc}};
         switch (k->kind) {
-          case KeyKind::kInteger: p["type"] = {"integer", "number", "string"}; break;
-          case KeyKind::kNumber: p["type"] = k->dim == D::kNone ? ordered_json({"number"}) : ordered_json({"number", "string"}); break;
+          case KeyKind::kInteger:
+          case KeyKind::kNumber:
+            p["anyOf"] = {{{"type", "number"}}, {{"type", "string"}, {"pattern", number_pattern(k->dim)}}};
+            break;
           case KeyKind::kEnum: p["enum"] = k->choices; break;
           case KeyKind::kString: p["type"] = "string"; break;
           case KeyKind::kTable:
@@ -194,7 +213,10 @@ std::string schema_json() {
             p["maxItems"] = 16;
             p["items"] = {{"type", "array"}, {"minItems", 2}, {"maxItems", 2}, {"items", {{"type", {"number", "string"}}}}};
             break;
-          case KeyKind::kIntList: p["type"] = "array"; p["items"] = {{"type", {"integer", "number", "string"}}}; break;
+          case KeyKind::kIntList:
+            p["type"] = "array";
+            p["items"] = {{"anyOf", {{{"type", "number"}}, {{"type", "string"}, {"pattern", number_pattern(D::kNone)}}}}};
+            break;
         }
         if (!k->default_text.empty()) p["default"] = k->default_text;
         obj["properties"][child] = p;

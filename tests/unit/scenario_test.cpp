@@ -172,3 +172,13 @@ TEST(SchemaDocs, EveryShippedScenarioAndPresetLoads) {
 
 }  // namespace
 }  // namespace mc
+
+namespace mc {
+namespace {
+TEST(SchemaDocs, ShippedFilesValidateAgainstJsonSchema) {
+  // The editor schema must accept everything memcarlo ships (tools/check_schema.py, python3-jsonschema).
+  const std::string cmd = std::string("/usr/bin/python3 ") + MC_SOURCE_DIR + "/tools/check_schema.py";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+}  // namespace
+}  // namespace mc
