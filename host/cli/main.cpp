@@ -68,9 +68,11 @@ int cmd_run(const std::string& file, const std::string& backend_name, std::strin
     std::printf("%s already holds the finished results of this scenario; nothing to do (use another --out to rerun)\n", out.c_str());
     return 0;
   }
+  std::fflush(stderr);
   std::printf("%s finished\n", s.name.c_str());
-  print_table(r.rows);
-  std::printf("  %-*s  %s\n", 6, "output", r.out_dir.c_str());
+  auto rows = r.rows;
+  rows.push_back({"output", r.out_dir});
+  print_table(rows);
   return 0;
 }
 
