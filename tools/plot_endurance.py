@@ -11,7 +11,6 @@ title when present) and writes OUTDIR/endurance.png, or the file given with --ou
 Needs only csv, json, numpy and matplotlib.
 """
 import argparse
-import csv
 import json
 import math
 import os
@@ -20,33 +19,8 @@ import sys
 import numpy as np
 
 
-def fail(msg):
-    print("plot_endurance: " + msg, file=sys.stderr)
-    sys.exit(2)
-
-
-def read_csv(path, required):
-    """Columns of a CSV file with a header row, as {name: float array}; exits 2 on a missing file or column."""
-    if not os.path.isfile(path):
-        fail("missing file %s" % path)
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            fail("empty file %s" % path)
-        rows = [r for r in reader if r and any(c.strip() for c in r)]
-    missing = [c for c in required if c not in header]
-    if missing:
-        fail("%s lacks column(s) %s" % (path, ", ".join(missing)))
-    cols = {}
-    for i, name in enumerate(header):
-        values = [r[i].strip() if i < len(r) else "" for r in rows]
-        try:
-            cols[name] = np.array([float(v) if v != "" else np.nan for v in values])
-        except ValueError:
-            cols[name] = np.array(values, dtype=object)  # a text column (e.g. state)
-    return cols
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from memcarlo_csv import fail, read_csv  # noqa: E402
 
 
 def sigma_of_probability(p):

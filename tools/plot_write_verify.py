@@ -1,13 +1,12 @@
 #!/usr/bin/python3
 """Plot a write-and-verify run of memcarlo: pulses to converge and final relative error.
 
-Reads OUTDIR/pulses_histogram.csv (set_pulses,devices) and OUTDIR/final_error.csv
+Reads OUTDIR/pulses_histogram.csv (set_pulses,converged_devices,unconverged_devices) and OUTDIR/final_error.csv
 (relative_error_lo,relative_error_hi,devices), plus OUTDIR/manifest.json for the title when present, and writes
 OUTDIR/write_verify.png (or the file given with --out) with two panels. Needs only csv, json, numpy and
 matplotlib.
 """
 import argparse
-import csv
 import json
 import os
 import sys
@@ -15,33 +14,8 @@ import sys
 import numpy as np
 
 
-def fail(msg):
-    print("plot_write_verify: " + msg, file=sys.stderr)
-    sys.exit(2)
-
-
-def read_csv(path, required):
-    """Numeric columns of a CSV file with a header row, as {name: float array}; exits 2 when unusable."""
-    if not os.path.isfile(path):
-        fail("missing file %s" % path)
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            fail("empty file %s" % path)
-        rows = [r for r in reader if r and any(c.strip() for c in r)]
-    missing = [c for c in required if c not in header]
-    if missing:
-        fail("%s lacks column(s) %s" % (path, ", ".join(missing)))
-    cols = {}
-    for name in required:
-        i = header.index(name)
-        try:
-            cols[name] = np.array([float(r[i]) for r in rows])
-        except (ValueError, IndexError):
-            fail("%s: column %s is not numeric on every row" % (path, name))
-    return cols
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from memcarlo_csv import fail, read_csv  # noqa: E402
 
 
 def main(argv=None):
@@ -54,7 +28,8 @@ def main(argv=None):
     if not os.path.isdir(args.outdir):
         fail("no such folder %s" % args.outdir)
 
-    pulses = read_csv(os.path.join(args.outdir, "pulses_histogram.csv"), ["set_pulses", "devices"])
+    pulses = read_csv(os.path.join(args.outdir, "pulses_histogram.csv"),
+                      ["set_pulses", "converged_devices", "unconverged_devices"])
     err = read_csv(os.path.join(args.outdir, "final_error.csv"),
                    ["relative_error_lo", "relative_error_hi", "devices"])
     title = "memcarlo write-and-verify"
@@ -77,12 +52,15 @@ def main(argv=None):
 
     fig, (ax_p, ax_e) = plt.subplots(1, 2, figsize=(12, 4.8))
 
-    # (a) SET pulses to converge.
-    k, n = pulses["set_pulses"], pulses["devices"]
+    # (a) SET pulses of converged devices; those that gave up (or never formed) stacked in red.
+    k, n, bad = pulses["set_pulses"], pulses["converged_devices"], pulses["unconverged_devices"]
     o = np.argsort(k)
-    k, n = k[o], n[o]
+    k, n, bad = k[o], n[o], bad[o]
     total = n.sum()
-    ax_p.bar(k, n, width=0.85, color="tab:blue", edgecolor="none")
+    ax_p.bar(k, n, width=0.85, color="tab:blue", edgecolor="none", label="converged")
+    if bad.sum() > 0:
+        ax_p.bar(k, bad, bottom=n, width=0.85, color="tab:red", edgecolor="none",
+                 label="not converged: %d" % bad.sum())
     if total > 0:
         mean = float((k * n).sum() / total)
         cum = np.cumsum(n) / total
@@ -91,8 +69,9 @@ def main(argv=None):
         ax_p.axvline(mean, color="k", ls="--", lw=1.2, label="mean %.3g" % mean)
         ax_p.axvline(median, color="tab:orange", ls=":", lw=1.5, label="median %g" % median)
         ax_p.axvline(p99, color="tab:red", ls="-.", lw=1.2, label="p99 %g" % p99)
-        ax_p.legend(fontsize=8, title="%d devices" % total, title_fontsize=8)
-        if n[n > 0].max() / n[n > 0].min() > 300:
+        ax_p.legend(fontsize=8, title="%d converged (statistics)" % total, title_fontsize=8)
+        both = n + bad
+        if both[both > 0].max() / both[both > 0].min() > 300:
             ax_p.set_yscale("log")
     ax_p.set_xlabel("SET pulses to converge")
     ax_p.set_ylabel("devices")

@@ -122,20 +122,9 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   out.write("cdf.csv", cdf.str());
   out.write("lifetime_histogram.csv", life.str());
   out.write("results.csv", results.str());
-  nlohmann::ordered_json manifest = provenance();
-  manifest["scenario_name"] = s.name;
-  manifest["scenario_file"] = s.file;
-  manifest["fingerprint"] = s.fingerprint();
-  manifest["workload"] = "endurance";
-  manifest["backend"] = backend.name;
-  manifest["device"] = backend.device;
-  manifest["seeds"] = {s.seed};
-  manifest["wall_seconds"] = wall;
-  manifest["events"] = {{"set", e.devices * e.cycles}, {"reset", e.devices * e.cycles}, {"read", 2 * e.devices * e.cycles}};
-  manifest["write_events_per_second"] = 2.0 * n * e.cycles / wall;
-  manifest["files"] = {"results.csv", "checkpoints.csv", "cdf.csv", "lifetime_histogram.csv"};
-  manifest["scenario"] = s.resolved;
-  manifest["complete"] = true;
+  const nlohmann::ordered_json manifest =
+      run_manifest(s, backend, wall, e.devices * e.cycles, e.devices * e.cycles, 2 * e.devices * e.cycles,
+                   {"results.csv", "checkpoints.csv", "cdf.csv", "lifetime_histogram.csv"});
   out.write("manifest.json", manifest.dump(2) + "\n");  // last: its presence with complete=true marks the run done
 
   summary.wall_seconds = wall;

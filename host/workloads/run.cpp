@@ -1,12 +1,32 @@
 #include "workloads/run.hpp"
 
 #include "endurance/driver.hpp"
+#include "io/output.hpp"
 
 namespace mc {
 
 RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt) {
   if (s.workload == "endurance") return run_endurance(s, backend, opt);
   return run_write_verify(s, backend, opt);
+}
+
+nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, double wall_seconds, std::uint64_t sets,
+                                    std::uint64_t resets, std::uint64_t reads, const std::vector<std::string>& files) {
+  nlohmann::ordered_json m = provenance();
+  m["scenario_name"] = s.name;
+  m["scenario_file"] = s.file;
+  m["fingerprint"] = s.fingerprint();
+  m["workload"] = s.workload;
+  m["backend"] = backend.name;
+  m["device"] = backend.device;
+  m["seeds"] = {s.seed};
+  m["wall_seconds"] = wall_seconds;
+  m["events"] = {{"set", sets}, {"reset", resets}, {"read", reads}};
+  m["write_events_per_second"] = static_cast<double>(sets + resets) / wall_seconds;
+  m["files"] = files;
+  m["scenario"] = s.resolved;
+  m["complete"] = true;
+  return m;
 }
 
 void endurance_interval(const Backend& b, const EnduranceParams& p, std::uint64_t pairs, std::uint64_t c0, std::uint64_t c1,

@@ -28,6 +28,12 @@ struct Interrupted : std::runtime_error {
 
 RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt);
 
+/// The manifest every run writes last (DESIGN.md decision 7): provenance, scenario, backend, seed, wall time,
+/// event counts and the files it describes; complete = true marks the folder finished.
+nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, double wall_seconds,
+                                    std::uint64_t sets, std::uint64_t resets, std::uint64_t reads,
+                                    const std::vector<std::string>& files);
+
 // Workloads (host/workloads/<name>.cpp).
 RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt);
 RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt);

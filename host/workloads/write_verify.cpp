@@ -30,7 +30,10 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   // Bounded memory: devices are programmed in batches and summarized as they come.
   constexpr std::uint64_t kBatch = 1 << 22;
   constexpr int kErrBins = 200;  // relative error histogram on [-1, 1]
-  std::vector<std::uint64_t> pulses_hist(w.max_pulses + 1, 0), err_hist(kErrBins, 0);
+  // SET pulses per device, split by outcome (index 0: converged, 1: gave up or never formed).
+  std::vector<std::uint64_t> pulses_hist[2] = {std::vector<std::uint64_t>(w.max_pulses + 1, 0),
+                                               std::vector<std::uint64_t>(w.max_pulses + 1, 0)};
+  std::vector<std::uint64_t> err_hist(kErrBins, 0);
   std::uint64_t converged = 0, set_total = 0, reset_total = 0, reads_total = 0;
   double energy = 0, err_sum = 0, err_sq = 0;
   std::vector<WriteVerifyOutcome> batch;
@@ -44,7 +47,7 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
     if (cancel_flag().load()) throw Interrupted();
     for (const WriteVerifyOutcome& o : batch) {  // index order: the float sums are deterministic
       converged += o.converged;
-      ++pulses_hist[std::min<std::uint32_t>(o.set_pulses, w.max_pulses)];
+      ++pulses_hist[o.converged ? 0 : 1][std::min<std::uint32_t>(o.set_pulses, w.max_pulses)];
       set_total += o.set_pulses, reset_total += o.reset_pulses, reads_total += o.reads;
       energy += o.energy;
       const double rel = (o.g_final - w.target) / w.target;
@@ -57,9 +60,10 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   const double n = static_cast<double>(w.devices);
   const double wall = now_seconds() - t0;
 
-  CsvTable ph({"set_pulses", "devices"});
-  for (std::size_t k = 0; k < pulses_hist.size(); ++k)
-    if (pulses_hist[k]) ph.add_row({std::to_string(k), std::to_string(pulses_hist[k])});
+  CsvTable ph({"set_pulses", "converged_devices", "unconverged_devices"});
+  for (std::size_t k = 0; k <= w.max_pulses; ++k)
+    if (pulses_hist[0][k] || pulses_hist[1][k])
+      ph.add_row({std::to_string(k), std::to_string(pulses_hist[0][k]), std::to_string(pulses_hist[1][k])});
   CsvTable eh({"relative_error_lo", "relative_error_hi", "devices"});
   for (int b = 0; b < kErrBins; ++b)
     if (err_hist[b]) eh.add_row({cell(-1.0 + 2.0 * b / kErrBins), cell(-1.0 + 2.0 * (b + 1) / kErrBins), std::to_string(err_hist[b])});
@@ -74,19 +78,8 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   out.write("pulses_histogram.csv", ph.str());
   out.write("final_error.csv", eh.str());
   out.write("results.csv", results.str());
-  nlohmann::ordered_json manifest = provenance();
-  manifest["scenario_name"] = s.name;
-  manifest["scenario_file"] = s.file;
-  manifest["fingerprint"] = s.fingerprint();
-  manifest["workload"] = "write_verify";
-  manifest["backend"] = backend.name;
-  manifest["device"] = backend.device;
-  manifest["seeds"] = {s.seed};
-  manifest["wall_seconds"] = wall;
-  manifest["events"] = {{"set", set_total}, {"reset", reset_total}, {"read", reads_total}};
-  manifest["files"] = {"results.csv", "pulses_histogram.csv", "final_error.csv"};
-  manifest["scenario"] = s.resolved;
-  manifest["complete"] = true;
+  const nlohmann::ordered_json manifest = run_manifest(s, backend, wall, set_total, reset_total, reads_total,
+                                                      {"results.csv", "pulses_histogram.csv", "final_error.csv"});
   out.write("manifest.json", manifest.dump(2) + "\n");
 
   summary.wall_seconds = wall;

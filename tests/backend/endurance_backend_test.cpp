@@ -18,27 +18,9 @@ using mc::test::endurance_params;
 using mc::test::test_model;
 using mc::test::write_verify_params;
 
-/// test_model() with short lifetimes (λ = 300 cycles, so windows close and devices fail within the run) and
-/// 5 % forming failures: every branch of the cycle kernel is exercised.
-mc::DeviceModel busy_model() {
-  mc::DeviceModel m = test_model();
-  m.weibull_scale = 300.0f;
-  m.forming_failure_fraction = 0.05f;
-  return m;
-}
-
-mc::RunHooks hooks_with(int threads) {
-  mc::RunHooks h;
-  h.threads = threads;
-  return h;
-}
-
-mc::IntervalTally interval(const mc::EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
-                           std::uint64_t ce, int threads) {
-  mc::IntervalTally t;
-  mc::endurance_interval_cpu(p, pb, pe, cb, ce, t, hooks_with(threads));
-  return t;
-}
+using mc::test::busy_model;
+using mc::test::hooks_with;
+using mc::test::interval;
 
 void expect_same_counts(const mc::IntervalTally& a, const mc::IntervalTally& b) {
   EXPECT_EQ(a.errors_1t1r, b.errors_1t1r);

@@ -90,4 +90,27 @@ inline WriteVerifyParams write_verify_params(const DeviceModel& m, float target,
   return p;
 }
 
+/// test_model() with short lifetimes (λ = 300 cycles, so windows close and devices fail within the run) and
+/// 5 % forming failures: every branch of the cycle kernel is exercised.
+inline DeviceModel busy_model() {
+  DeviceModel m = test_model();
+  m.weibull_scale = 300.0f;
+  m.forming_failure_fraction = 0.05f;
+  return m;
+}
+
+inline RunHooks hooks_with(int threads) {
+  RunHooks h;
+  h.threads = threads;
+  return h;
+}
+
+/// One CPU interval with a given thread count.
+inline IntervalTally interval(const EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
+                              std::uint64_t ce, int threads) {
+  IntervalTally t;
+  endurance_interval_cpu(p, pb, pe, cb, ce, t, hooks_with(threads));
+  return t;
+}
+
 }  // namespace mc::test
