@@ -64,6 +64,7 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
     cols.push_back(c);
   CsvTable checkpoints(cols);
   CsvTable cdf({"cycle", "state", "sigma", "conductance_uS"});
+  CsvTable hist({"cycle", "state", "bin_lo_uS", "bin_hi_uS", "devices"});
 
   const DeviceModel& m = s.device;
   const double set_e = set_energy(m, e.compliance), reset_e = reset_energy(m);
@@ -92,6 +93,10 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
       row.push_back(cell(v));
     checkpoints.add_row(row);
     for (const auto& [state, tally] : {std::pair{"LRS", &t.lrs}, std::pair{"HRS", &t.hrs}}) {
+      for (int b = 0; b < kHistBins; ++b)
+        if (tally->hist[b])
+          hist.add_row({std::to_string(c), state, cell(conductance_bin_edge(b)), cell(conductance_bin_edge(b + 1)),
+                        std::to_string(tally->hist[b])});
       for (int k = -16; k <= 16; ++k) {
         const double sigma = k * 0.25;
         const double q = normal_cdf(sigma);
@@ -120,11 +125,12 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
 
   out.write("checkpoints.csv", checkpoints.str());
   out.write("cdf.csv", cdf.str());
+  out.write("histograms.csv", hist.str());
   out.write("lifetime_histogram.csv", life.str());
   out.write("results.csv", results.str());
   const nlohmann::ordered_json manifest =
       run_manifest(s, backend, wall, e.devices * e.cycles, e.devices * e.cycles, 2 * e.devices * e.cycles,
-                   {"results.csv", "checkpoints.csv", "cdf.csv", "lifetime_histogram.csv"});
+                   {"results.csv", "checkpoints.csv", "cdf.csv", "histograms.csv", "lifetime_histogram.csv"});
   out.write("manifest.json", manifest.dump(2) + "\n");  // last: its presence with complete=true marks the run done
 
   summary.wall_seconds = wall;
