@@ -8,12 +8,20 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <map>
+#include <omp.h>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "compare/compare.hpp"
+#include "common/gpu_info.hpp"
 #include "endurance/driver.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/sweep.hpp"
+#include "scheduler/cluster.hpp"
+#include "scheduler/scheduler.hpp"
 #include "workloads/run.hpp"
 
 namespace {
@@ -30,19 +38,32 @@ void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
 
 std::string default_out(const Scenario& s) { return "runs/" + s.name; }
 
+double point_write_events(const Scenario& s) {
+  return s.workload == "endurance" ? 2.0 * s.endurance.devices * s.endurance.cycles : 0.0;
+}
+
 int cmd_validate(const std::string& file) {
-  const Scenario s = load_scenario(file);
+  const SweepPlan plan = load_sweep(file);
+  const Scenario& s = plan.points.front().scenario;
   std::printf("%s: ok\n", file.c_str());
   std::vector<std::pair<std::string, std::string>> rows = {{"name", s.name}, {"workload", s.workload},
-                                                           {"seed", std::to_string(s.seed)},
+                                                           {"seed", plan.has_sweep ? "derived per point" : std::to_string(s.seed)},
                                                            {"device preset", s.preset.empty() ? "(none)" : s.preset}};
+  if (plan.has_sweep) {
+    std::string cols;
+    for (const auto& c : plan.columns) cols += (cols.empty() ? "" : ", ") + c;
+    rows.push_back({"sweep points", std::to_string(plan.points.size())});
+    rows.push_back({"swept keys", cols});
+  }
+  double events = 0;
+  for (const auto& p : plan.points) events += point_write_events(p.scenario);
   if (s.workload == "endurance") {
     const auto& e = s.endurance;
-    rows.push_back({"devices x cycles", fmt::format("{} x {}", e.devices, e.cycles)});
-    rows.push_back({"write events", fmt::format("{:.3g}", 2.0 * e.devices * e.cycles)});
+    rows.push_back({"devices x cycles", fmt::format("{} x {}{}", e.devices, e.cycles, plan.has_sweep ? " (point 0)" : "")});
+    rows.push_back({"write events", fmt::format("{:.3g}{}", events, plan.has_sweep ? " (all points)" : "")});
     rows.push_back({"checkpoints", fmt::format("{} (first {}, last {})", e.checkpoints.size(), e.checkpoints.front(), e.checkpoints.back())});
     rows.push_back({"compliance", fmt::format("{:.4g} uA (median LRS {:.4g} uS)", e.compliance, lrs_median(s.device, e.compliance))});
-    rows.push_back({"estimated time", fmt::format("~{:.2g} s on 2 CPU cores at 6e8 write events/s", 2.0 * e.devices * e.cycles / 6e8)});
+    rows.push_back({"estimated time", fmt::format("~{:.2g} s on 2 CPU cores at 6e8 write events/s", events / 6e8)});
   } else {
     const auto& w = s.write_verify;
     rows.push_back({"devices", std::to_string(w.devices)});
@@ -53,27 +74,155 @@ int cmd_validate(const std::string& file) {
   return 0;
 }
 
-int cmd_run(const std::string& file, const std::string& backend_name, std::string out, long long seed, int threads, bool quiet) {
-  Scenario s = load_scenario(file);
-  if (seed >= 0) {
-    if (seed > 4294967295LL) throw InputError("--seed: expected 0 .. 4294967295, got " + std::to_string(seed));
-    s.seed = static_cast<std::uint32_t>(seed);
-    s.resolved["seed"] = s.seed;
+struct RunArgs {
+  std::string file, backend = "auto", out, shard, gpus;
+  long long seed = -1;
+  int threads = 0, workers = 0;
+  bool quiet = false;
+};
+
+std::string base_name(const SweepPlan& plan) {
+  const std::string& n = plan.points.front().scenario.name;
+  return plan.has_sweep ? n.substr(0, n.rfind('/')) : n;
+}
+
+int cmd_run(const RunArgs& a) {
+  SweepPlan plan = load_sweep(a.file);
+  int shard = 0, shards = 1;
+  if (!a.shard.empty()) parse_shard(a.shard, &shard, &shards);
+  if (a.seed >= 0) {
+    if (a.seed > 4294967295LL) throw InputError("--seed: expected 0 .. 4294967295, got " + std::to_string(a.seed));
+    if (plan.has_sweep) throw InputError("--seed: a sweep derives each point's seed from the scenario's seed; change seed: in the scenario");
+    plan.points[0].scenario.seed = static_cast<std::uint32_t>(a.seed);
+    plan.points[0].scenario.resolved["seed"] = plan.points[0].scenario.seed;
+    plan.fingerprint = plan.points[0].scenario.fingerprint();
   }
-  if (out.empty()) out = default_out(s);
-  const Backend backend = choose_backend(backend_name, threads);
-  std::fprintf(stderr, "memcarlo %s: %s (%s) on %s -> %s\n", MC_VERSION, s.name.c_str(), s.workload.c_str(), backend.name.c_str(), out.c_str());
-  const RunSummary r = run_scenario(s, backend, RunOptions{out, quiet});
-  if (r.skipped) {
-    std::printf("%s already holds the finished results of this scenario; nothing to do (use another --out to rerun)\n", out.c_str());
+  const std::string out = a.out.empty() ? "runs/" + base_name(plan) : a.out;
+  if (!plan.has_sweep && shards == 1) {
+    const Scenario& s = plan.points[0].scenario;
+    Backend backend = choose_backend(a.backend, a.threads);
+    std::fprintf(stderr, "memcarlo %s: %s (%s) on %s -> %s\n", MC_VERSION, s.name.c_str(), s.workload.c_str(), backend.name.c_str(), out.c_str());
+    const RunSummary r = run_scenario(s, backend, RunOptions{out, a.quiet});
+    if (r.skipped) {
+      std::printf("%s already holds the finished results of this scenario; nothing to do (use another --out to rerun)\n", out.c_str());
+      return 0;
+    }
+    std::fflush(stderr);
+    std::printf("%s finished\n", s.name.c_str());
+    auto rows = r.rows;
+    rows.push_back({"output", r.out_dir});
+    print_table(rows);
     return 0;
   }
+  ScheduleOptions opt;
+  opt.out_dir = out;
+  opt.backend = a.backend;
+  opt.threads = a.threads;
+  opt.workers = a.workers;
+  opt.shard = shard;
+  opt.shards = shards;
+  opt.quiet = a.quiet;
+  if (!a.gpus.empty()) {
+    std::stringstream ss(a.gpus);
+    std::string g;
+    while (std::getline(ss, g, ',')) {
+      try {
+        opt.gpus.push_back(std::stoi(g));
+      } catch (const std::exception&) {
+        throw InputError("--gpus: expected a list of GPU indices like 0,2, got '" + a.gpus + "'");
+      }
+    }
+  }
+  std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, base_name(plan).c_str(), plan.points.size(),
+               shards > 1 ? fmt::format(" (shard {}/{})", shard, shards).c_str() : "", out.c_str());
+  const ScheduleResult r = run_plan(plan, opt);
   std::fflush(stderr);
-  std::printf("%s finished\n", s.name.c_str());
-  auto rows = r.rows;
-  rows.push_back({"output", r.out_dir});
-  print_table(rows);
-  return 0;
+  const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
+  std::printf("%s finished\n", base_name(plan).c_str());
+  print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
+               {"workers", fmt::format("{} x {}", r.workers, r.backend)},
+               {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},
+               {"scheduling overhead", fmt::format("{:.2f} % of worker time outside points", 100 * std::max(0.0, overhead))},
+               {"output", out + "/results.csv"}});
+  if (r.failed) std::fprintf(stderr, "memcarlo: %zu point(s) failed; their errors are in %s/results.csv\n", r.failed, out.c_str());
+  return r.failed ? 1 : 0;
+}
+
+/// Run a plan quietly into dir on one backend configuration (a single point, or a sweep).
+void run_into(const SweepPlan& plan, const std::string& dir, const std::string& backend, int threads) {
+  if (!plan.has_sweep) {
+    run_scenario(plan.points[0].scenario, choose_backend(backend, threads), RunOptions{dir, true});
+    return;
+  }
+  ScheduleOptions opt;
+  opt.out_dir = dir;
+  opt.backend = backend;
+  opt.threads = threads;
+  opt.quiet = true;
+  opt.workers_per_gpu = 1;
+  run_plan(plan, opt);
+}
+
+int cmd_compare(const std::string& file, std::string out, int threads, bool verbose) {
+  const SweepPlan plan = load_sweep(file);
+  if (out.empty()) out = "runs/" + base_name(plan) + "-compare";
+  bool gpu = false;
+#if defined(MC_HAVE_CUDA)
+  gpu = !cuda_devices().empty();
+#endif
+  const int ref_threads = threads > 0 ? threads : omp_get_max_threads();
+  const std::string ref_dir = out + "/reference-cpu", test_dir = out + (gpu ? "/cuda" : "/cpu-1-thread");
+  std::printf("reference: cpu, %d threads -> %s\n", ref_threads, ref_dir.c_str());
+  if (gpu) {
+    std::printf("test:      cuda -> %s\n", test_dir.c_str());
+  } else {
+    std::printf("test:      cpu, 1 thread -> %s\n", test_dir.c_str());
+    std::printf("(no GPU answers: comparing two CPU thread counts, which the reproducibility contract makes identical)\n");
+  }
+  std::fflush(stdout);
+  run_into(plan, ref_dir, "cpu", ref_threads);
+  run_into(plan, test_dir, gpu ? "cuda" : "cpu", gpu ? 0 : 1);
+
+  // Per point, then grouped by metric: checks, the worst statistic, the verdict; disagreements in full.
+  struct Group {
+    int checks = 0, failed = 0;
+    double worst_z = 0, worst_p = 1;
+    bool chi2 = false;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Group> groups;
+  std::vector<std::string> disagreements;
+  int total = 0, failed = 0;
+  for (const SweepPoint& p : plan.points) {
+    const std::string a = plan.has_sweep ? point_dir(ref_dir, p.index) : ref_dir;
+    const std::string b = plan.has_sweep ? point_dir(test_dir, p.index) : test_dir;
+    const CompareReport r = compare_folders(a, b);
+    if (verbose) std::printf("%s", format_report(r).c_str());
+    for (const CompareRow& row : r.rows) {
+      if (!groups.count(row.metric)) order.push_back(row.metric);
+      Group& g = groups[row.metric];
+      ++g.checks, ++total;
+      g.chi2 = row.test_kind.rfind("chi2", 0) == 0;
+      if (g.chi2) g.worst_p = std::min(g.worst_p, row.z_or_p);
+      else g.worst_z = std::max(g.worst_z, std::fabs(row.z_or_p));
+      if (!row.agree) {
+        ++g.failed, ++failed;
+        disagreements.push_back(fmt::format("  point {} {} {}: reference {:.6g}, test {:.6g}, {} = {:.3g}", p.index, row.metric,
+                                            row.where, row.ref, row.test, g.chi2 ? "p" : "z", row.z_or_p));
+      }
+    }
+  }
+  std::printf("\n%-24s %7s  %-22s %s\n", "metric", "checks", "worst", "verdict");
+  for (const auto& m : order) {
+    const Group& g = groups[m];
+    const std::string worst = g.chi2 ? fmt::format("p = {:.3g} (chi2)", g.worst_p) : fmt::format("|z| = {:.2f} SE", g.worst_z);
+    std::printf("%-24s %7d  %-22s %s\n", m.c_str(), g.checks, worst.c_str(), g.failed ? fmt::format("{} DISAGREE", g.failed).c_str() : "agree");
+  }
+  for (const auto& d : disagreements) std::printf("%s\n", d.c_str());
+  std::printf("%s: %d checks over %zu point(s); agreement means |z| <= %.0f SE and chi2 p >= %.0e\n",
+              failed ? fmt::format("{} of them DISAGREE", failed).c_str() : "all agree", total, plan.points.size(), kCompareMaxZ,
+              kCompareMinP);
+  return failed ? 1 : 0;
 }
 
 long peak_rss_mb() {
@@ -145,22 +294,58 @@ int main(int argc, char** argv) {
       "  memcarlo run configs/quickstart.yaml --out runs/quickstart\n"
       "  memcarlo run configs/scenarios/endurance_2t2r_typical.yaml --backend cuda --seed 7\n"
       "  memcarlo bench endurance --devices 1000000 --cycles 1000\n"
+      "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
+      "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
       "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`).");
 
-  std::string file, backend = "auto", out, what = "endurance", format = "markdown";
-  long long seed = -1;
+  std::string file, backend = "auto", what = "endurance", format = "markdown";
   int threads = 0;
-  bool quiet = false, no_baseline = false;
+  bool no_baseline = false;
   std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 0;
 
-  auto* run = app.add_subcommand("run", "Run a scenario and write its output folder");
-  run->add_option("scenario", file, "Scenario YAML file")->required();
-  run->add_option("--backend", backend, "auto | cpu | cuda (auto: a GPU when one answers)");
-  run->add_option("--out", out, "Output folder (default runs/<scenario name>)");
-  run->add_option("--seed", seed, "Override the scenario's seed (0 .. 4294967295)");
-  run->add_option("--threads", threads, "CPU threads (default: all cores)");
-  run->add_flag("--quiet", quiet, "No progress output");
+  RunArgs ra;
+  auto* run = app.add_subcommand("run", "Run a scenario (or its sweep) and write its output folder");
+  run->add_option("scenario", ra.file, "Scenario YAML file")->required();
+  run->add_option("--backend", ra.backend, "auto | cpu | cuda (auto: GPUs when one answers)");
+  run->add_option("--out", ra.out, "Output folder (default runs/<scenario name>)");
+  run->add_option("--seed", ra.seed, "Override the scenario's seed (0 .. 4294967295; not for sweeps)");
+  run->add_option("--threads", ra.threads, "CPU threads (default: all cores)");
+  run->add_option("--workers", ra.workers, "Sweeps on the CPU: points run concurrently, sharing the threads (default 1)");
+  run->add_option("--gpus", ra.gpus, "Sweeps: GPU indices to use, e.g. 0,2 (default: all)");
+  run->add_option("--shard", ra.shard, "Run only points with index % N == i, given as i/N (cluster job arrays)");
+  run->add_flag("--quiet", ra.quiet, "No progress output");
+
+  SubmitOptions so;
+  bool slurm = false;
+  auto* submit = app.add_subcommand("submit", "Submit a sweep to Slurm: a job array of shards and a merge job");
+  submit->add_option("scenario", so.scenario, "Scenario YAML file")->required();
+  submit->add_flag("--slurm", slurm, "Use Slurm (the only scheduler supported)")->required();
+  submit->add_option("--tasks", so.tasks, "Array tasks, one shard each (default: min(points, 10))");
+  submit->add_option("--gpus-per-task", so.gpus_per_task, "GPUs per task (--gpus-per-task; the task then runs --backend cuda)");
+  submit->add_option("--partition", so.partition, "Slurm partition");
+  submit->add_option("--time", so.time_limit, "Time limit per task, e.g. 01:00:00");
+  submit->add_option("--out", so.out_dir, "Output folder (default runs/<scenario name>)");
+  submit->add_flag("--dry-run", so.dry_run, "Write the sbatch scripts and print the commands; submit nothing");
+
+  std::vector<std::string> merge_dirs;
+  std::string merge_out;
+  auto* merge = app.add_subcommand("merge", "Combine shard folders of one sweep into one results folder");
+  merge->add_option("folders", merge_dirs, "Shard output folders")->required();
+  merge->add_option("--out", merge_out, "Merged output folder")->required();
+
+  std::string compare_file, compare_out;
+  int compare_threads = 0;
+  bool compare_verbose = false;
+  auto* compare = app.add_subcommand("compare", "Run a scenario on the CPU reference and on a GPU (or 1 CPU thread) and test agreement");
+  compare->add_option("scenario", compare_file, "Scenario YAML file")->required();
+  compare->add_option("--out", compare_out, "Folder for both runs (default runs/<name>-compare)");
+  compare->add_option("--threads", compare_threads, "Threads of the CPU reference (default: all cores)");
+  compare->add_flag("--verbose", compare_verbose, "Print every check");
+
+  std::string status_dir;
+  auto* status = app.add_subcommand("status", "Tell what is done in an output (or submit) folder");
+  status->add_option("folder", status_dir, "Output folder")->required();
 
   auto* validate = app.add_subcommand("validate", "Parse and check a scenario; print what would run and its size");
   validate->add_option("scenario", file, "Scenario YAML file")->required();
@@ -188,7 +373,14 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   try {
-    if (*run) return cmd_run(file, backend, out, seed, threads, quiet);
+    if (*run) return cmd_run(ra);
+    if (*submit) {
+      if (so.out_dir.empty()) so.out_dir = "runs/" + base_name(load_sweep(so.scenario));
+      return submit_slurm(so);
+    }
+    if (*merge) return merge_folders(merge_dirs, merge_out);
+    if (*status) return print_status(status_dir);
+    if (*compare) return cmd_compare(compare_file, compare_out, compare_threads, compare_verbose);
     if (*validate) return cmd_validate(file);
     if (*devices_cmd) {
       for (const auto& line : describe_devices()) std::printf("%s\n", line.c_str());

@@ -30,7 +30,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 InputError::InputError(const SourceMark& where, const std::string& key, const std::string& what)
-    : std::runtime_error(format_error(where, key, what)) {}
+    : std::runtime_error(format_error(where, key, what)), key_(key), detail_(what) {}
 
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;

@@ -17,7 +17,12 @@ struct SourceMark {
 class InputError : public std::runtime_error {
  public:
   InputError(const SourceMark& where, const std::string& key, const std::string& what);
-  explicit InputError(const std::string& message) : std::runtime_error(message) {}
+  explicit InputError(const std::string& message) : std::runtime_error(message), detail_(message) {}
+  const std::string& key() const { return key_; }        ///< the key path, "" when none
+  const std::string& detail() const { return detail_; }  ///< the message without location and key
+
+ private:
+  std::string key_, detail_;
 };
 
 /// The closest candidate to `word` by edit distance, or "" when none is close enough to suggest.

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "scenario/schema.hpp"
+#include "scenario/yaml_internal.hpp"
 
 namespace mc {
 
@@ -91,9 +92,10 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
       walk(it->second, path, file, out);
     } else {
       std::string msg = "unknown key '" + key + "'";
-      const std::string guess = did_you_mean(key, section_children(section));
+      auto children = section_children(section);
+      if (section.empty()) children.push_back("sweep");
+      const std::string guess = did_you_mean(key, children);
       msg += guess.empty() ? " (allowed here: " : " (did you mean '" + guess + "'? allowed here: ";
-      const auto children = section_children(section);
       for (std::size_t i = 0; i < children.size(); ++i) msg += (i ? ", " : "") + children[i];
       throw InputError(where, path, msg + ")");
     }
@@ -239,7 +241,8 @@ class Resolver {
 };
 
 fs::path find_preset(const std::string& name, const std::string& scenario_file) {
-  const fs::path base = fs::path(scenario_file).parent_path();
+  fs::path base = fs::path(scenario_file).parent_path();
+  if (base.empty()) base = ".";  // a bare file name lives in the current folder
   std::vector<fs::path> candidates;
   if (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0) {
     candidates.push_back(base / name);
@@ -301,6 +304,20 @@ Scenario load_scenario(const std::string& path) { return parse_scenario(read_tex
 
 Scenario parse_scenario(const std::string& text, const std::string& file) {
   const YAML::Node root = parse_yaml(text, file);
+  if (root.IsMap() && root["sweep"]) {
+    throw InputError(mark_of(root["sweep"], file), "sweep", "this scenario is a sweep; load it with load_sweep (memcarlo run handles both)");
+  }
+  return resolve_scenario_node(root, file);
+}
+
+namespace yaml_detail {
+YAML::Node parse_text(const std::string& text, const std::string& file) { return parse_yaml(text, file); }
+std::string read_file(const std::string& path, const std::string& what) { return read_text(path, what); }
+SourceMark mark(const YAML::Node& n, const std::string& file) { return mark_of(n, file); }
+std::string describe(const YAML::Node& n) { return type_name(n); }
+}  // namespace yaml_detail
+
+Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) {
   if (!root.IsMap()) throw InputError(SourceMark{file, 1, 1}, "", "a scenario is a mapping of keys (workload:, device:, ...), got " + type_name(root));
   Entries given;
   walk(root, "", file, given);

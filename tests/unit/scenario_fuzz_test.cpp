@@ -7,7 +7,7 @@
 #include <random>
 #include <sstream>
 
-#include "scenario/scenario.hpp"
+#include "scenario/sweep.hpp"
 
 namespace mc {
 namespace {
@@ -41,7 +41,7 @@ TEST(ScenarioFuzz, MutatedScenariosParseOrFailCleanly) {
       }
     }
     try {
-      parse_scenario(t, file);
+      parse_sweep(t, file);
       ++parsed;
     } catch (const InputError&) {
       ++rejected;

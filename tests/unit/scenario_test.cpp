@@ -7,6 +7,7 @@
 
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/sweep.hpp"
 #include "scenario/units.hpp"
 
 namespace mc {
@@ -159,7 +160,7 @@ TEST(SchemaDocs, EveryShippedScenarioAndPresetLoads) {
   for (const auto& dir : {"configs", "configs/scenarios"}) {
     for (const auto& e : fs::directory_iterator(fs::path(MC_SOURCE_DIR) / dir)) {
       if (e.path().extension() != ".yaml") continue;
-      EXPECT_NO_THROW(load_scenario(e.path().string())) << e.path();
+      EXPECT_NO_THROW(load_sweep(e.path().string())) << e.path();
       ++n;
     }
   }

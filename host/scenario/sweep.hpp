@@ -1,0 +1,44 @@
+// Sweeps (issue: sweeps and scale-out): a `sweep:` block in any scenario expands into points, each a fully
+// resolved Scenario. Forms, combined as a cartesian product of (explicit points) × (grid axes) × (zip group):
+//   sweep:
+//     grid:                      # each key an axis; the cartesian product of all axes
+//       endurance.compliance: ["30 uA", "60 uA"]
+//       device.hrs.median: {logspace: ["1 uS", "10 uS", 5]}   # or {linspace: [start, stop, count]}
+//     zip:                       # parallel lists of equal length: one axis
+//       device.wear.weibull_scale: [1e6, 1e8]
+//       device.wear.weibull_shape: [1.5, 2]
+//     points:                    # explicit points, each a mapping of key paths to values
+//       - {endurance.read_threshold: 15 uS}
+// A point's seed derives from the scenario seed and the point's resolved parameters (not its index), so it
+// is stable when a sweep grows; a sweep over `seed` itself sets it directly.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+
+namespace mc {
+
+struct SweepPoint {
+  std::size_t index = 0;
+  std::vector<std::string> values;  ///< one per SweepPlan::columns, as written in the scenario
+  Scenario scenario;                ///< resolved, with its derived seed
+};
+
+struct SweepPlan {
+  std::string file;
+  bool has_sweep = false;
+  std::vector<std::string> columns;  ///< swept key paths, in order of appearance
+  std::vector<SweepPoint> points;    ///< one point (no columns) when there is no sweep
+  std::string fingerprint;           ///< of the whole plan: every point's resolved scenario
+};
+
+/// Parse, expand and resolve every point of a scenario file; throws InputError (file:line:column, key path).
+SweepPlan load_sweep(const std::string& path);
+SweepPlan parse_sweep(const std::string& text, const std::string& file);
+
+/// Most points a sweep may expand to (a guard against a typo that would expand to billions).
+constexpr std::size_t kMaxSweepPoints = 1000000;
+
+}  // namespace mc

@@ -1,0 +1,302 @@
+#include "scheduler/cluster.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/output.hpp"
+#include "scenario/error.hpp"
+#include "scenario/sweep.hpp"
+#include "scheduler/scheduler.hpp"
+
+namespace mc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> parse_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cell += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.push_back(cell);
+      cell.clear();
+    } else {
+      cell += c;
+    }
+  }
+  cells.push_back(cell);
+  return cells;
+}
+
+struct CsvRows {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+CsvRows read_table(const std::string& path) {
+  CsvRows t;
+  std::ifstream in(path);
+  std::string line;
+  if (std::getline(in, line)) t.header = parse_csv_line(line);
+  while (std::getline(in, line))
+    if (!line.empty()) t.rows.push_back(parse_csv_line(line));
+  return t;
+}
+
+nlohmann::json read_manifest(const std::string& dir) {
+  const std::string path = dir + "/manifest.json";
+  std::ifstream in(path);
+  if (!in) throw InputError(dir + ": error: no manifest.json here: not a memcarlo output folder");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    throw InputError(path + ": error: not a readable memcarlo manifest");
+  }
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// Run a command, return its stdout; rc receives the exit status.
+std::string capture(const std::string& cmd, int* rc) {
+  std::string out;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  if (!f) {
+    *rc = -1;
+    return out;
+  }
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, f)) out += buf;
+  const int status = pclose(f);
+  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+std::string first_line(std::string s) {
+  s = s.substr(0, s.find('\n'));
+  return s.substr(0, s.find(';'));  // --parsable prints "id" or "id;cluster"
+}
+
+}  // namespace
+
+int submit_slurm(const SubmitOptions& opt) {
+  const SweepPlan plan = load_sweep(opt.scenario);  // validates: a bad scenario never reaches the queue
+  const int points = static_cast<int>(plan.points.size());
+  int tasks = opt.tasks > 0 ? opt.tasks : std::min(points, 10);
+  if (opt.tasks < 0) throw InputError("--tasks: expected a positive count, got " + std::to_string(opt.tasks));
+  tasks = std::min(tasks, points);
+  if (opt.gpus_per_task < 0) throw InputError("--gpus-per-task: expected 0 or more");
+  const fs::path out = fs::absolute(opt.out_dir);
+  const fs::path slurm_dir = out / "slurm";
+  std::error_code ec;
+  fs::create_directories(slurm_dir, ec);
+  if (ec) throw InputError("cannot create " + slurm_dir.string() + ": " + ec.message());
+  if (fs::exists(out / "manifest.json")) {
+    const auto m = read_manifest(out.string());
+    if (m.value("fingerprint", "") != plan.fingerprint)
+      throw InputError(out.string() + ": error: this folder holds results of a different scenario; choose another --out");
+  }
+  const std::string exe = fs::read_symlink("/proc/self/exe").string();
+  const std::string scenario = fs::absolute(opt.scenario).string();
+  const std::string name = fs::path(opt.scenario).stem().string();
+
+  std::ostringstream common;
+  if (!opt.partition.empty()) common << "#SBATCH --partition=" << opt.partition << "\n";
+  if (!opt.time_limit.empty()) common << "#SBATCH --time=" << opt.time_limit << "\n";
+
+  std::ostringstream array;
+  array << "#!/bin/bash\n"
+        << "# memcarlo shard array for " << scenario << " (" << points << " points, " << tasks << " tasks)\n"
+        << "#SBATCH --job-name=mc-" << name << "\n"
+        << "#SBATCH --array=0-" << tasks - 1 << "\n"
+        << "#SBATCH --ntasks=1\n"
+        << "#SBATCH --output=" << (slurm_dir / "shard-%a.log").string() << "\n"
+        << common.str();
+  if (opt.gpus_per_task > 0) array << "#SBATCH --gpus-per-task=" << opt.gpus_per_task << "\n";
+  array << "set -euo pipefail\n"
+        << "exec " << shell_quote(exe) << " run " << shell_quote(scenario) << " --shard \"${SLURM_ARRAY_TASK_ID}/" << tasks
+        << "\" --out " << shell_quote((out / "shards").string()) << "/\"${SLURM_ARRAY_TASK_ID}\" --backend "
+        << (opt.gpus_per_task > 0 ? "cuda" : "auto") << " --quiet\n";
+  std::ostringstream merge;
+  merge << "#!/bin/bash\n"
+        << "# memcarlo merge of the shards of " << scenario << "\n"
+        << "#SBATCH --job-name=mc-" << name << "-merge\n"
+        << "#SBATCH --ntasks=1\n"
+        << "#SBATCH --output=" << (slurm_dir / "merge.log").string() << "\n"
+        << common.str() << "set -euo pipefail\n"
+        << "exec " << shell_quote(exe) << " merge " << shell_quote((out / "shards").string()) << "/* --out "
+        << shell_quote(out.string()) << "\n";
+  atomic_write((slurm_dir / "array.sbatch").string(), array.str());
+  atomic_write((slurm_dir / "merge.sbatch").string(), merge.str());
+
+  const std::string submit_array = "sbatch --parsable " + shell_quote((slurm_dir / "array.sbatch").string());
+  std::printf("wrote %s and %s (%d points in %d shards)\n", (slurm_dir / "array.sbatch").c_str(),
+              (slurm_dir / "merge.sbatch").c_str(), points, tasks);
+  if (opt.dry_run) {
+    std::printf("dry run; to submit:\n  ID=$(%s)\n  sbatch --parsable --dependency=afterok:$ID --kill-on-invalid-dep=yes %s\n",
+                submit_array.c_str(), shell_quote((slurm_dir / "merge.sbatch").string()).c_str());
+    return 0;
+  }
+  int rc = 0;
+  const std::string id_text = capture(submit_array, &rc);
+  if (rc != 0) {
+    std::fprintf(stderr, "memcarlo: error: sbatch failed (%s): %s", submit_array.c_str(), id_text.c_str());
+    if (rc == 127) std::fprintf(stderr, "is this a Slurm login node? `memcarlo submit --dry-run` writes the scripts only\n");
+    return 1;
+  }
+  const std::string array_id = first_line(id_text);
+  std::printf("array job %s\n", array_id.c_str());
+  const std::string submit_merge = "sbatch --parsable --dependency=afterok:" + array_id + " --kill-on-invalid-dep=yes " +
+                                   shell_quote((slurm_dir / "merge.sbatch").string());
+  const std::string merge_text = capture(submit_merge, &rc);
+  if (rc != 0) {
+    std::fprintf(stderr, "memcarlo: error: sbatch of the merge job failed (%s): %s", submit_merge.c_str(), merge_text.c_str());
+    return 1;
+  }
+  std::printf("merge job %s\n", first_line(merge_text).c_str());
+  std::printf("follow with: memcarlo status %s\n", out.c_str());
+  return 0;
+}
+
+int merge_folders(const std::vector<std::string>& dirs_in, const std::string& out_dir) {
+  if (dirs_in.empty()) throw InputError("merge: give at least one folder");
+  std::vector<std::string> dirs;
+  for (const auto& d : dirs_in)
+    if (fs::absolute(d) != fs::absolute(out_dir)) dirs.push_back(d);
+  std::string fingerprint;
+  nlohmann::json first;
+  for (const auto& d : dirs) {
+    const auto m = read_manifest(d);
+    if (fingerprint.empty()) {
+      fingerprint = m.value("fingerprint", "");
+      first = m;
+    } else if (m.value("fingerprint", "") != fingerprint) {
+      throw InputError("merge: " + d + " holds results of a different scenario than " + dirs.front() + " (fingerprints " +
+                       m.value("fingerprint", "?") + " and " + fingerprint + "); nothing was written");
+    }
+  }
+  OutputFolder out(out_dir, fingerprint);  // refuses a folder of another scenario
+  if (!first.contains("points_total")) {
+    // Shards of a scenario without a sweep: one of them holds the single point.
+    for (const auto& d : dirs) {
+      const auto m = read_manifest(d);
+      if (!m.value("complete", false)) continue;
+      for (const auto& e : fs::directory_iterator(d))
+        if (e.is_regular_file()) fs::copy_file(e.path(), fs::path(out_dir) / e.path().filename(), fs::copy_options::overwrite_existing);
+      std::printf("merged 1/1 points into %s\n", out_dir.c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "memcarlo: error: no finished run among the folders given\n");
+    return 1;
+  }
+  // Rows by point index; an ok row wins over a failed one.
+  std::map<long, std::map<std::string, std::string>> rows;
+  std::vector<std::string> columns;
+  for (const auto& d : dirs) {
+    const CsvRows t = read_table(d + "/results.csv");
+    for (const auto& c : t.header)
+      if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.push_back(c);
+    for (const auto& r : t.rows) {
+      std::map<std::string, std::string> row;
+      for (std::size_t i = 0; i < t.header.size() && i < r.size(); ++i) row[t.header[i]] = r[i];
+      const long idx = std::stol(row["point"]);
+      if (rows.count(idx) && rows[idx]["status"] == "ok") continue;
+      rows[idx] = row;
+      if (row["status"] == "ok") {
+        const fs::path src = point_dir(d, idx), dst = point_dir(out_dir, idx);
+        if (!fs::exists(dst / "manifest.json")) {
+          fs::create_directories(dst);
+          fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+        }
+      }
+    }
+  }
+  // error last, as in run's results.csv
+  columns.erase(std::remove(columns.begin(), columns.end(), "error"), columns.end());
+  columns.push_back("error");
+  CsvTable table(columns);
+  std::size_t done = 0, failed = 0;
+  for (auto& [idx, row] : rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : columns) cells.push_back(csv_escape(row[c]));
+    table.add_row(cells);
+    (row["status"] == "ok" ? done : failed) += 1;
+  }
+  const std::size_t total = first.value("points_total", 0);
+  out.write("results.csv", table.str());
+  nlohmann::ordered_json m = provenance();
+  for (const char* k : {"scenario_name", "scenario_file", "fingerprint", "workload", "sweep_columns", "points_total"})
+    if (first.contains(k)) m[k] = first[k];
+  m["shard"] = {{"index", 0}, {"count", 1}};
+  m["points_in_shard"] = total;
+  m["points_done"] = done;
+  m["points_failed"] = failed;
+  m["merged_from"] = dirs;
+  m["files"] = {"results.csv", "points/NNNNNN/"};
+  m["complete"] = done == total;
+  out.write("manifest.json", m.dump(2) + "\n");
+  std::printf("merged %zu/%zu points into %s (%zu failed)\n", done, total, out_dir.c_str(), failed);
+  return done == total ? 0 : 1;
+}
+
+int print_status(const std::string& dir) {
+  std::vector<std::string> folders;
+  bool merged = fs::exists(fs::path(dir) / "manifest.json");
+  if (merged) {
+    folders.push_back(dir);
+  } else if (fs::is_directory(fs::path(dir) / "shards")) {
+    for (const auto& e : fs::directory_iterator(fs::path(dir) / "shards"))
+      if (fs::exists(e.path() / "manifest.json")) folders.push_back(e.path().string());
+    std::sort(folders.begin(), folders.end());
+    if (folders.empty()) {
+      std::printf("%s: submitted; no shard has started yet\n", dir.c_str());
+      return 3;
+    }
+  } else {
+    read_manifest(dir);  // throws the "not a memcarlo output folder" error
+  }
+  std::size_t total = 0, done = 0, failed = 0;
+  bool complete = true;
+  for (const auto& f : folders) {
+    const auto m = read_manifest(f);
+    if (!m.contains("points_total")) {  // a run without a sweep
+      total = std::max<std::size_t>(total, 1);
+      if (m.value("complete", false)) done = 1;
+      continue;
+    }
+    total = merged ? m.value("points_in_shard", 0) : m.value("points_total", 0);
+    const CsvRows t = read_table(f + "/results.csv");
+    const auto it = std::find(t.header.begin(), t.header.end(), "status");
+    for (const auto& r : t.rows) {
+      if (it == t.header.end()) break;
+      const std::string& st = r[it - t.header.begin()];
+      (st == "ok" ? done : failed) += 1;
+    }
+    complete = complete && m.value("complete", false);
+  }
+  std::printf("%s: %zu/%zu points done, %zu failed%s\n", dir.c_str(), done, total, failed,
+              merged ? (complete && done == total ? " (complete)" : "") : " (shards not merged yet)");
+  if (failed) return 1;
+  return done == total && merged ? 0 : 3;
+}
+
+}  // namespace mc

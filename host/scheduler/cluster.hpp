@@ -1,0 +1,29 @@
+// Scale-out on Slurm (DESIGN.md decision 9): shards as a job array, a merge job after them, and the status of
+// an output folder. No home-made cluster protocol: sbatch, squeue and files.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace mc {
+
+struct SubmitOptions {
+  std::string scenario;       ///< path as given
+  std::string out_dir;
+  int tasks = 0;              ///< array tasks (0 = min(points, 10)); never more than points
+  int gpus_per_task = 0;
+  std::string partition, time_limit;
+  bool dry_run = false;
+};
+
+/// Write out_dir/slurm/{array,merge}.sbatch and submit them (the merge with --dependency=afterok and
+/// --kill-on-invalid-dep=yes). Prints "array job ID" and "merge job ID". Returns the exit status.
+int submit_slurm(const SubmitOptions& opt);
+
+/// Combine shard folders of one sweep into out_dir (copies; the shards are left untouched). Exit status.
+int merge_folders(const std::vector<std::string>& dirs, const std::string& out_dir);
+
+/// Print what is done in an output folder (or a submit folder with shards/). Exit status: 0 all done,
+/// 1 some points failed, 3 not finished yet.
+int print_status(const std::string& dir);
+
+}  // namespace mc

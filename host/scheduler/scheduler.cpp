@@ -1,0 +1,253 @@
+#include "scheduler/scheduler.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "common/gpu_info.hpp"
+#include "io/output.hpp"
+#include "io/progress.hpp"
+#include "workloads/run.hpp"
+
+namespace mc {
+
+namespace fs = std::filesystem;
+
+void parse_shard(const std::string& text, int* index, int* count) {
+  int i = -1, n = -1;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%d/%d%c", &i, &n, &extra) != 2 || n < 1 || i < 0 || i >= n)
+    throw InputError("--shard: expected i/N with 0 <= i < N (e.g. 0/4), got '" + text + "'");
+  *index = i;
+  *count = n;
+}
+
+std::string point_dir(const std::string& out_dir, std::size_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "/points/%06zu", index);
+  return out_dir + buf;
+}
+
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += "\"\"";
+    else if (c == '\n' || c == '\r') q += ' ';
+    else q += c;
+  }
+  return q + "\"";
+}
+
+namespace {
+
+/// Split one CSV line (point files hold no quoted cells).
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) cells.push_back(cell);
+  return cells;
+}
+
+/// The one data row of a point's results.csv as column → cell (its own point and seed columns dropped).
+std::vector<std::pair<std::string, std::string>> read_point_row(const std::string& dir) {
+  std::ifstream in(dir + "/results.csv");
+  std::string header, row;
+  std::getline(in, header);
+  std::getline(in, row);
+  const auto h = split_csv_line(header), r = split_csv_line(row);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < h.size() && i < r.size(); ++i)
+    if (h[i] != "point" && h[i] != "seed") out.emplace_back(h[i], r[i]);
+  return out;
+}
+
+bool point_complete(const std::string& dir, const std::string& fingerprint) {
+  std::ifstream in(dir + "/manifest.json");
+  if (!in) return false;
+  try {
+    const auto m = nlohmann::json::parse(in);
+    return m.value("complete", false) && m.value("fingerprint", "") == fingerprint;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+struct PointRecord {
+  bool ok = false;
+  std::string error;
+  std::vector<std::pair<std::string, std::string>> cells;
+  double seconds = 0;
+};
+
+std::vector<Backend> make_workers(const ScheduleOptions& opt) {
+  std::vector<Backend> workers;
+#if defined(MC_HAVE_CUDA)
+  if (opt.backend != "cpu") {
+    for (const GpuInfo& g : cuda_devices()) {
+      if (!opt.gpus.empty() && std::find(opt.gpus.begin(), opt.gpus.end(), g.index) == opt.gpus.end()) continue;
+      for (int k = 0; k < std::max(1, opt.workers_per_gpu); ++k) {
+        Backend b;
+        b.kind = Backend::kCuda;
+        b.gpu = g.index;
+        b.name = "cuda";
+        b.device = g.name + " (gpu " + std::to_string(g.index) + ")";
+        workers.push_back(b);
+      }
+    }
+    if (workers.empty() && opt.backend == "cuda")
+      throw InputError("--backend cuda: no CUDA device answers" + std::string(opt.gpus.empty() ? "" : " among --gpus"));
+    if (!workers.empty()) return workers;
+  }
+#else
+  if (opt.backend == "cuda") throw InputError("--backend cuda: this memcarlo was built without CUDA");
+  if (!opt.gpus.empty()) throw InputError("--gpus: this memcarlo was built without CUDA");
+#endif
+  const int n = std::max(1, opt.workers);
+  const int all = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+  for (int k = 0; k < n; ++k) workers.push_back(choose_backend("cpu", std::max(1, all / n)));
+  return workers;
+}
+
+}  // namespace
+
+ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
+  OutputFolder top(opt.out_dir, plan.fingerprint);
+  ScheduleResult res;
+  std::vector<std::size_t> mine;
+  for (const SweepPoint& p : plan.points)
+    if (static_cast<int>(p.index % opt.shards) == opt.shard) mine.push_back(p.index);
+  res.total = mine.size();
+  const std::vector<Backend> workers = make_workers(opt);
+  res.workers = static_cast<int>(workers.size());
+  res.backend = workers.front().name;
+  const double t0 = now_seconds();
+
+  std::map<std::size_t, PointRecord> records;
+  std::vector<std::size_t> todo;
+  for (std::size_t idx : mine) {
+    const std::string dir = point_dir(opt.out_dir, idx);
+    if (point_complete(dir, plan.points[idx].scenario.fingerprint())) {
+      records[idx] = PointRecord{true, "", read_point_row(dir), 0};
+      ++res.resumed;
+    } else {
+      todo.push_back(idx);
+    }
+  }
+
+  std::mutex mu;
+  double last_write = 0;
+  auto write_tables = [&](bool final_write) {  // caller holds mu
+    std::vector<std::string> result_cols;
+    for (const auto& [idx, rec] : records)
+      for (const auto& [c, v] : rec.cells)
+        if (std::find(result_cols.begin(), result_cols.end(), c) == result_cols.end()) result_cols.push_back(c);
+    std::vector<std::string> cols = {"point", "status"};
+    cols.insert(cols.end(), plan.columns.begin(), plan.columns.end());
+    cols.push_back("seed");
+    cols.insert(cols.end(), result_cols.begin(), result_cols.end());
+    cols.push_back("error");
+    CsvTable t(cols);
+    for (const auto& [idx, rec] : records) {
+      std::vector<std::string> row = {std::to_string(idx), rec.ok ? "ok" : "failed"};
+      for (const auto& v : plan.points[idx].values) row.push_back(csv_escape(v));
+      row.push_back(std::to_string(plan.points[idx].scenario.seed));
+      for (const auto& c : result_cols) {
+        auto it = std::find_if(rec.cells.begin(), rec.cells.end(), [&](const auto& kv) { return kv.first == c; });
+        row.push_back(it == rec.cells.end() ? "" : it->second);
+      }
+      row.push_back(csv_escape(rec.error));
+      t.add_row(row);
+    }
+    top.write("results.csv", t.str());
+    std::size_t failed = 0;
+    for (const auto& [idx, rec] : records) failed += !rec.ok;
+    nlohmann::ordered_json m = provenance();
+    m["scenario_name"] = plan.points.front().scenario.name.substr(0, plan.points.front().scenario.name.rfind('/'));
+    m["scenario_file"] = plan.file;
+    m["fingerprint"] = plan.fingerprint;
+    m["workload"] = plan.points.front().scenario.workload;
+    m["sweep_columns"] = plan.columns;
+    m["points_total"] = plan.points.size();
+    m["shard"] = {{"index", opt.shard}, {"count", opt.shards}};
+    m["points_in_shard"] = mine.size();
+    m["points_done"] = records.size() - failed;
+    m["points_failed"] = failed;
+    m["backend"] = workers.front().name;
+    m["devices"] = [&] {
+      std::vector<std::string> d;
+      for (const auto& w : workers)
+        if (std::find(d.begin(), d.end(), w.device) == d.end()) d.push_back(w.device);
+      return d;
+    }();
+    m["workers"] = workers.size();
+    m["wall_seconds"] = now_seconds() - t0;
+    m["files"] = {"results.csv", "points/NNNNNN/"};
+    m["complete"] = final_write && failed == 0 && records.size() == mine.size();
+    top.write("manifest.json", m.dump(2) + "\n");
+    last_write = now_seconds();
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    write_tables(false);  // an incomplete manifest first: `memcarlo status` can follow the run
+  }
+
+  Progress progress("sweep", mine.size(), "points", opt.quiet);
+  progress.counter().store(res.resumed);
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> interrupted{false};
+  std::vector<std::thread> threads;
+  std::vector<double> busy(workers.size(), 0.0);
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    threads.emplace_back([&, w] {
+      while (!cancel_flag().load()) {
+        const std::size_t k = next.fetch_add(1);
+        if (k >= todo.size()) break;
+        const std::size_t idx = todo[k];
+        const std::string dir = point_dir(opt.out_dir, idx);
+        PointRecord rec;
+        const double p0 = now_seconds();
+        try {
+          fs::create_directories(dir);
+          run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true});
+          rec.ok = true;
+          rec.cells = read_point_row(dir);
+        } catch (const Interrupted&) {
+          interrupted = true;
+          break;
+        } catch (const std::exception& e) {
+          rec.ok = false;
+          rec.error = e.what();
+        }
+        rec.seconds = now_seconds() - p0;
+        busy[w] += rec.seconds;
+        std::lock_guard<std::mutex> lock(mu);
+        records[idx] = std::move(rec);
+        progress.counter().fetch_add(1);
+        if (now_seconds() - last_write > 0.5) write_tables(false);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  progress.finish();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    write_tables(!cancel_flag().load());
+  }
+  for (double b : busy) res.point_seconds += b;
+  res.wall_seconds = now_seconds() - t0;
+  for (const auto& [idx, rec] : records) (rec.ok ? res.done : res.failed) += 1;
+  if (interrupted || cancel_flag().load()) throw Interrupted();
+  return res;
+}
+
+}  // namespace mc

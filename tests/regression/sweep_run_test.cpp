@@ -1,0 +1,135 @@
+// The scheduler on real (small) sweeps: results.csv rows per point, resume, a failing point recorded while the
+// others finish, shards that merge to the single-run results, and refusals that leave the disk untouched.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scenario/sweep.hpp"
+#include "scheduler/cluster.hpp"
+#include "scheduler/scheduler.hpp"
+
+namespace mc {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kSweep =
+    "workload: endurance\nseed: 4\ndevice:\n  preset: hfo2_1t1r\n  wear:\n    weibull_scale: 300\n"
+    "endurance:\n  devices: 400\n  cycles: 60\n  checkpoints: [10, 60]\n"
+    "sweep:\n  grid:\n    endurance.compliance: [\"20 uA\", \"40 uA\", \"60 uA\"]\n    device.hrs.sigma_ln: [0.5, 0.8]\n";
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string l; std::getline(ss, l);) out.push_back(l);
+  return out;
+}
+
+/// results.csv without the wall_s column (the only one that differs between identical runs).
+std::string without_wall(const fs::path& p) {
+  auto ls = lines(read(p));
+  std::string out;
+  std::vector<std::string> header;
+  std::stringstream hs(ls[0]);
+  for (std::string c; std::getline(hs, c, ',');) header.push_back(c);
+  for (const auto& l : ls) {
+    std::stringstream rs(l);
+    std::size_t i = 0;
+    for (std::string c; std::getline(rs, c, ','); ++i)
+      if (i >= header.size() || header[i] != "wall_s") out += c + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+class SweepRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("memcarlo_sweep_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    plan_ = parse_sweep(kSweep, (dir_ / "s.yaml").string());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  ScheduleOptions opts(const std::string& out, int shard = 0, int shards = 1) {
+    ScheduleOptions o;
+    o.out_dir = (dir_ / out).string();
+    o.backend = "cpu";
+    o.workers = 2;
+    o.threads = 2;
+    o.shard = shard;
+    o.shards = shards;
+    o.quiet = true;
+    return o;
+  }
+  fs::path dir_;
+  SweepPlan plan_;
+};
+
+TEST_F(SweepRun, RowsPerPointThenResume) {
+  const ScheduleResult r = run_plan(plan_, opts("all"));
+  EXPECT_EQ(r.total, 6u);
+  EXPECT_EQ(r.done, 6u);
+  EXPECT_EQ(r.failed, 0u);
+  const auto rows = lines(read(dir_ / "all/results.csv"));
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[0].substr(0, 59), "point,status,endurance.compliance,device.hrs.sigma_ln,seed,");
+  EXPECT_EQ(rows[3].substr(0, 15), "2,ok,40 uA,0.5,");
+  for (int i = 0; i < 6; ++i) EXPECT_TRUE(fs::exists(point_dir((dir_ / "all").string(), i) + "/checkpoints.csv"));
+  const ScheduleResult again = run_plan(plan_, opts("all"));  // the same command resumes
+  EXPECT_EQ(again.resumed, 6u);
+  EXPECT_EQ(again.done, 6u);
+}
+
+TEST_F(SweepRun, FailingPointIsRecordedOthersFinish) {
+  // Point 1's folder already holds a foreign run: that point fails, the other five complete.
+  const std::string p1 = point_dir((dir_ / "f").string(), 1);
+  fs::create_directories(p1);
+  std::ofstream(p1 + "/manifest.json") << "{\"fingerprint\": \"0000\", \"complete\": true}";
+  const ScheduleResult r = run_plan(plan_, opts("f"));
+  EXPECT_EQ(r.done, 5u);
+  EXPECT_EQ(r.failed, 1u);
+  const auto rows = lines(read(dir_ / "f/results.csv"));
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(rows[2].substr(0, 9), "1,failed,");
+  EXPECT_NE(rows[2].find("different scenario"), std::string::npos) << rows[2];
+  EXPECT_EQ(read(p1 + "/manifest.json"), "{\"fingerprint\": \"0000\", \"complete\": true}");  // not overwritten
+  EXPECT_EQ(print_status((dir_ / "f").string()), 1);
+}
+
+TEST_F(SweepRun, ShardsMergeToTheSingleRun) {
+  run_plan(plan_, opts("single"));
+  for (int i = 0; i < 3; ++i) run_plan(plan_, opts("sub/shards/" + std::to_string(i), i, 3));
+  EXPECT_EQ(print_status((dir_ / "sub").string()), 3);  // shards done, merge pending
+  std::vector<std::string> shards;
+  for (int i = 0; i < 3; ++i) shards.push_back((dir_ / "sub/shards" / std::to_string(i)).string());
+  EXPECT_EQ(merge_folders(shards, (dir_ / "sub").string()), 0);
+  EXPECT_EQ(print_status((dir_ / "sub").string()), 0);
+  EXPECT_EQ(without_wall(dir_ / "sub/results.csv"), without_wall(dir_ / "single/results.csv"));
+  EXPECT_EQ(read(point_dir((dir_ / "sub").string(), 4) + "/checkpoints.csv"),
+            read(point_dir((dir_ / "single").string(), 4) + "/checkpoints.csv"));
+}
+
+TEST_F(SweepRun, RefusalsLeaveTheDiskAlone) {
+  run_plan(plan_, opts("a"));
+  const std::string before = read(dir_ / "a/results.csv");
+  SweepPlan other = parse_sweep(std::string(kSweep).replace(std::string(kSweep).find("seed: 4"), 7, "seed: 5"), (dir_ / "s.yaml").string());
+  EXPECT_THROW(run_plan(other, opts("a")), InputError);
+  run_plan(other, opts("b"));
+  EXPECT_THROW(merge_folders({(dir_ / "a").string(), (dir_ / "b").string()}, (dir_ / "m").string()), InputError);
+  EXPECT_FALSE(fs::exists(dir_ / "m"));
+  EXPECT_EQ(read(dir_ / "a/results.csv"), before);
+}
+
+}  // namespace
+}  // namespace mc
