@@ -11,7 +11,8 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(build-essential cmake ninja-build git pkg-config
           libyaml-cpp-dev librandom123-dev libcli11-dev nlohmann-json3-dev libfmt-dev
           libgtest-dev googletest libbenchmark-dev
-          python3-numpy python3-matplotlib python3-yaml python3-jsonschema)
+          python3-numpy python3-matplotlib python3-yaml python3-jsonschema
+          slurmctld slurmd slurm-client munge)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
@@ -71,7 +72,7 @@ quickstart() {
 run_tests() {
   deps
   build
-  log "running the test suite (unit, validation, backend, regression)"
+  log "running the test suite (unit, validation, backend, regression, gpu, slurm)"
   (cd build && ctest --output-on-failure -j "$JOBS" --timeout 600)
   if [ -n "$(find_nvcc)" ]; then
     # Both sides of every MC_HAVE_CUDA #if must build: the CPU-only configuration, and its unit tests.

@@ -142,7 +142,9 @@ int cmd_run(const RunArgs& a) {
   print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
                {"workers", fmt::format("{} x {}", r.workers, r.backend)},
                {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},
-               {"scheduling overhead", fmt::format("{:.2f} % of worker time outside points", 100 * std::max(0.0, overhead))},
+               {"scheduling overhead", r.done > r.resumed || r.failed
+                                           ? fmt::format("{:.2f} % of worker time outside points", 100 * std::max(0.0, overhead))
+                                           : std::string("n/a (no point ran)")},
                {"output", out + "/results.csv"}});
   if (r.failed) std::fprintf(stderr, "memcarlo: %zu point(s) failed; their errors are in %s/results.csv\n", r.failed, out.c_str());
   return r.failed ? 1 : 0;
