@@ -397,7 +397,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
   } catch (const Interrupted&) {
-    std::fprintf(stderr, "\ninterrupted: stopped before writing; files already on disk are untouched\n");
+    std::fprintf(stderr, "\ninterrupted: finished results are saved and nothing is half-written; rerun the same command to resume\n");
     return 130;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "memcarlo: error: %s\n", e.what());

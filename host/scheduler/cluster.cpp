@@ -294,7 +294,8 @@ int print_status(const std::string& dir) {
     complete = complete && m.value("complete", false);
   }
   std::printf("%s: %zu/%zu points done, %zu failed%s\n", dir.c_str(), done, total, failed,
-              merged ? (complete && done == total ? " (complete)" : "") : " (shards not merged yet)");
+              merged ? (complete && done == total ? " (complete)" : " (not finished; rerun the same command to resume)")
+                     : " (shards not merged yet)");
   if (failed) return 1;
   return done == total && merged ? 0 : 3;
 }

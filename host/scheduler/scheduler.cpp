@@ -201,8 +201,13 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
     write_tables(false);  // an incomplete manifest first: `memcarlo status` can follow the run
   }
 
-  Progress progress("sweep", mine.size(), "points", opt.quiet);
-  progress.counter().store(res.resumed);
+  // Progress in the points' own work units, so the ETA is right when points differ in size.
+  std::uint64_t total_work = 0, resumed_work = 0;
+  for (std::size_t idx : mine) total_work += point_work(plan.points[idx].scenario);
+  for (const auto& [idx, rec] : records) resumed_work += point_work(plan.points[idx].scenario);
+  const bool endurance = plan.points.front().scenario.workload == "endurance";
+  Progress progress("sweep", total_work, endurance ? "device-cycles" : "devices", opt.quiet);
+  progress.counter().store(resumed_work);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> interrupted{false};
   std::vector<std::thread> threads;
@@ -218,7 +223,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         const double p0 = now_seconds();
         try {
           fs::create_directories(dir);
-          run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true});
+          run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true, &progress.counter()});
           rec.ok = true;
           rec.cells = read_point_row(dir);
         } catch (const Interrupted&) {
@@ -231,8 +236,8 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         rec.seconds = now_seconds() - p0;
         busy[w] += rec.seconds;
         std::lock_guard<std::mutex> lock(mu);
+        if (!opt.quiet && !rec.ok) std::fprintf(stderr, "point %zu failed: %s\n", idx, rec.error.c_str());
         records[idx] = std::move(rec);
-        progress.counter().fetch_add(1);
         if (now_seconds() - last_write > 0.5) write_tables(false);
       }
     });

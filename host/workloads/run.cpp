@@ -10,6 +10,10 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
   return run_write_verify(s, backend, opt);
 }
 
+std::uint64_t point_work(const Scenario& s) {
+  return s.workload == "endurance" ? s.endurance.devices * s.endurance.cycles : s.write_verify.devices;
+}
+
 nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, double wall_seconds, std::uint64_t sets,
                                     std::uint64_t resets, std::uint64_t reads, const std::vector<std::string>& files) {
   nlohmann::ordered_json m = provenance();

@@ -1,5 +1,7 @@
 // Running a scenario: pick the workload, run it on a backend, write the output folder.
 #pragma once
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +13,11 @@ namespace mc {
 struct RunOptions {
   std::string out_dir;
   bool quiet = false;
+  std::atomic<std::uint64_t>* progress = nullptr;  ///< when set (a sweep), work is counted here, not shown
 };
+
+/// Work units a point reports through its progress counter (device-cycles, or devices for write_verify).
+std::uint64_t point_work(const Scenario& s);
 
 /// What a run reports at the end: a table a person reads (label, value) and the folder.
 struct RunSummary {

@@ -21,11 +21,11 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
     return summary;
   }
   const double t0 = now_seconds();
-  Progress progress("write_verify", w.devices, "devices", opt.quiet);
+  Progress progress("write_verify", w.devices, "devices", opt.quiet || opt.progress);
   RunHooks hooks;
   hooks.threads = backend.threads;
   hooks.cancel = &cancel_flag();
-  hooks.progress = &progress.counter();
+  hooks.progress = opt.progress ? opt.progress : &progress.counter();
 
   // Bounded memory: devices are programmed in batches and summarized as they come.
   constexpr std::uint64_t kBatch = 1 << 22;
