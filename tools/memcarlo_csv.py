@@ -1,4 +1,4 @@
-"""Reading memcarlo's output tables, shared by the plot scripts (csv + numpy only)."""
+"""Reading memcarlo's output tables and saving figures, shared by the plot scripts (csv + numpy only)."""
 import csv
 import os
 import sys
@@ -37,3 +37,12 @@ def read_csv(path, required):
         except ValueError:
             cols[name] = np.array(values, dtype=object)
     return cols
+
+
+def save_figure(fig, path, dpi):
+    """Write the figure (exit 2 with one line when the path cannot be written) and print its path."""
+    try:
+        fig.savefig(path, dpi=dpi)
+    except OSError as e:
+        fail("cannot write %s: %s" % (path, e))
+    print(path)

@@ -20,7 +20,7 @@ import numpy as np
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from memcarlo_csv import fail, read_csv  # noqa: E402
+from memcarlo_csv import fail, read_csv, save_figure  # noqa: E402
 
 
 def sigma_of_probability(p):
@@ -217,12 +217,7 @@ def main(argv=None):
 
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
-    out = args.out or os.path.join(args.outdir, "endurance.png")
-    try:
-        fig.savefig(out, dpi=args.dpi)
-    except OSError as e:
-        fail("cannot write %s: %s" % (out, e))
-    print(out)
+    save_figure(fig, args.out or os.path.join(args.outdir, "endurance.png"), args.dpi)
     return 0
 
 

@@ -30,16 +30,11 @@ void add_state_cells(std::vector<std::string>& row, const StateTally& t) {
 }
 }  // namespace
 
-RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt) {
+RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
   const EnduranceSpec& e = s.endurance;
   const EnduranceParams p = s.endurance_params();
-  OutputFolder out(opt.out_dir, s.fingerprint());
   RunSummary summary;
   summary.out_dir = opt.out_dir;
-  if (out.complete()) {
-    summary.skipped = true;
-    return summary;
-  }
   const std::uint64_t pairs = e.devices / 2;
   const double t0 = now_seconds();
   RunHooks hooks;

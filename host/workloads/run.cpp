@@ -6,8 +6,15 @@
 namespace mc {
 
 RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt) {
-  if (s.workload == "endurance") return run_endurance(s, backend, opt);
-  return run_write_verify(s, backend, opt);
+  const OutputFolder out(opt.out_dir, s.fingerprint());  // refuses a folder of another scenario
+  if (out.complete()) {
+    RunSummary skipped;
+    skipped.out_dir = opt.out_dir;
+    skipped.skipped = true;
+    return skipped;
+  }
+  if (s.workload == "endurance") return run_endurance(s, backend, opt, out);
+  return run_write_verify(s, backend, opt, out);
 }
 
 std::uint64_t point_work(const Scenario& s) {

@@ -40,9 +40,11 @@ nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, d
                                     std::uint64_t sets, std::uint64_t resets, std::uint64_t reads,
                                     const std::vector<std::string>& files);
 
-// Workloads (host/workloads/<name>.cpp).
-RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt);
-RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt);
+// Workloads (host/workloads/<name>.cpp): run into an output folder that run_scenario has opened and found
+// unfinished.
+class OutputFolder;
+RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 
 /// One interval of the endurance workload on the chosen backend (shared by the workload and the bench).
 struct IntervalTally;

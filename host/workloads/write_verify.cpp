@@ -10,16 +10,11 @@
 
 namespace mc {
 
-RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt) {
+RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
   const WriteVerifySpec& w = s.write_verify;
   const WriteVerifyParams p = s.write_verify_params();
-  OutputFolder out(opt.out_dir, s.fingerprint());
   RunSummary summary;
   summary.out_dir = opt.out_dir;
-  if (out.complete()) {
-    summary.skipped = true;
-    return summary;
-  }
   const double t0 = now_seconds();
   Progress progress("write_verify", w.devices, "devices", opt.quiet || opt.progress);
   RunHooks hooks;
