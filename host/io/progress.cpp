@@ -61,16 +61,18 @@ void Progress::print(bool final) {
   const double rate = elapsed > 0 ? done / elapsed : 0.0;
   const double eta = rate > 0 ? (total_ - done) / rate : 0.0;
   const char* verb = final ? (cancel_flag().load() ? "stopped after" : "took") : "ETA";
+  const std::string items =
+      items_total_ ? " " + std::to_string(items_done_.load()) + "/" + std::to_string(items_total_) + " " + items_name_ : "";
   if (tty_) {
     const int width = 30;
     const int filled = static_cast<int>(frac * width);
     std::string bar(filled, '#');
     bar.resize(width, '.');
-    std::fprintf(stderr, "\r%s [%s] %5.1f%%  %.3g %s/s  %s %s\033[K", label_.c_str(), bar.c_str(), 100 * frac, rate, unit_.c_str(),
-                 verb, duration_text(final ? elapsed : eta).c_str());
+    std::fprintf(stderr, "\r%s%s [%s] %5.1f%%  %.3g %s/s  %s %s\033[K", label_.c_str(), items.c_str(), bar.c_str(), 100 * frac, rate,
+                 unit_.c_str(), verb, duration_text(final ? elapsed : eta).c_str());
     if (final) std::fputc('\n', stderr);
   } else {
-    std::fprintf(stderr, "%s: %.1f%% (%.3g %s/s, %s %s)\n", label_.c_str(), 100 * frac, rate, unit_.c_str(), verb,
+    std::fprintf(stderr, "%s%s: %.1f%% (%.3g %s/s, %s %s)\n", label_.c_str(), items.c_str(), 100 * frac, rate, unit_.c_str(), verb,
                  duration_text(final ? elapsed : eta).c_str());
   }
   std::fflush(stderr);

@@ -13,6 +13,12 @@ class Progress {
   Progress(std::string label, std::uint64_t total, std::string unit, bool quiet = false);
   ~Progress();
   std::atomic<std::uint64_t>& counter() { return done_; }
+  /// Also show "k/N <name>" (e.g. points of a sweep) beside the work-based rate and ETA.
+  void count_items(std::uint64_t total, std::string name) {
+    items_total_ = total;
+    items_name_ = std::move(name);
+  }
+  std::atomic<std::uint64_t>& items() { return items_done_; }
   void finish();
 
  private:
@@ -21,6 +27,9 @@ class Progress {
   std::string label_, unit_;
   std::uint64_t total_;
   std::atomic<std::uint64_t> done_{0};
+  std::atomic<std::uint64_t> items_done_{0};
+  std::uint64_t items_total_ = 0;
+  std::string items_name_;
   std::atomic<bool> stop_{false};
   bool tty_, quiet_;
   double start_;

@@ -208,6 +208,8 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   const bool endurance = plan.points.front().scenario.workload == "endurance";
   Progress progress("sweep", total_work, endurance ? "device-cycles" : "devices", opt.quiet);
   progress.counter().store(resumed_work);
+  progress.count_items(mine.size(), "points");
+  progress.items().store(res.resumed);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> interrupted{false};
   std::vector<std::thread> threads;
@@ -238,6 +240,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         std::lock_guard<std::mutex> lock(mu);
         if (!opt.quiet && !rec.ok) std::fprintf(stderr, "point %zu failed: %s\n", idx, rec.error.c_str());
         records[idx] = std::move(rec);
+        progress.items().fetch_add(1);
         if (now_seconds() - last_write > 0.5) write_tables(false);
       }
     });
