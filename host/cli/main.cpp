@@ -3,11 +3,13 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <omp.h>
 #include <sstream>
@@ -35,8 +37,6 @@ void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
   for (const auto& r : rows) w = std::max(w, r.first.size());
   for (const auto& r : rows) std::printf("  %-*s  %s\n", static_cast<int>(w), r.first.c_str(), r.second.c_str());
 }
-
-std::string default_out(const Scenario& s) { return "runs/" + s.name; }
 
 double point_write_events(const Scenario& s) {
   return s.workload == "endurance" ? 2.0 * s.endurance.devices * s.endurance.cycles : 0.0;
@@ -76,7 +76,7 @@ int cmd_validate(const std::string& file) {
 
 struct RunArgs {
   std::string file, backend = "auto", out, shard, gpus;
-  long long seed = -1;
+  long long seed = std::numeric_limits<long long>::min();  // min: not given
   int threads = 0, workers = 0;
   bool quiet = false;
 };
@@ -86,18 +86,30 @@ std::string base_name(const SweepPlan& plan) {
   return plan.has_sweep ? n.substr(0, n.rfind('/')) : n;
 }
 
+/// The default output folder runs/<name>: the free-text name made safe as one path component.
+std::string default_out_dir(const SweepPlan& plan, const std::string& suffix = "") {
+  std::string safe;
+  for (char c : base_name(plan)) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "scenario";
+  return "runs/" + safe + suffix;
+}
+
 int cmd_run(const RunArgs& a) {
+  if (a.threads < 0) throw InputError("--threads: expected 1 or more (0 = all cores), got " + std::to_string(a.threads));
+  if (a.workers < 0) throw InputError("--workers: expected 1 or more, got " + std::to_string(a.workers));
   SweepPlan plan = load_sweep(a.file);
+  if (!plan.has_sweep && (a.workers > 1 || !a.gpus.empty()))
+    throw InputError(std::string(a.workers > 1 ? "--workers" : "--gpus") + ": applies to sweeps; this scenario has no sweep: block");
   int shard = 0, shards = 1;
   if (!a.shard.empty()) parse_shard(a.shard, &shard, &shards);
-  if (a.seed >= 0) {
-    if (a.seed > 4294967295LL) throw InputError("--seed: expected 0 .. 4294967295, got " + std::to_string(a.seed));
+  if (a.seed != std::numeric_limits<long long>::min()) {
+    if (a.seed < 0 || a.seed > 4294967295LL) throw InputError("--seed: expected 0 .. 4294967295, got " + std::to_string(a.seed));
     if (plan.has_sweep) throw InputError("--seed: a sweep derives each point's seed from the scenario's seed; change seed: in the scenario");
     plan.points[0].scenario.seed = static_cast<std::uint32_t>(a.seed);
     plan.points[0].scenario.resolved["seed"] = plan.points[0].scenario.seed;
     plan.fingerprint = plan.points[0].scenario.fingerprint();
   }
-  const std::string out = a.out.empty() ? "runs/" + base_name(plan) : a.out;
+  const std::string out = a.out.empty() ? default_out_dir(plan) : a.out;
   if (!plan.has_sweep && shards == 1) {
     const Scenario& s = plan.points[0].scenario;
     Backend backend = choose_backend(a.backend, a.threads);
@@ -126,11 +138,9 @@ int cmd_run(const RunArgs& a) {
     std::stringstream ss(a.gpus);
     std::string g;
     while (std::getline(ss, g, ',')) {
-      try {
-        opt.gpus.push_back(std::stoi(g));
-      } catch (const std::exception&) {
+      if (g.empty() || g.size() > 4 || g.find_first_not_of("0123456789") != std::string::npos)
         throw InputError("--gpus: expected a list of GPU indices like 0,2, got '" + a.gpus + "'");
-      }
+      opt.gpus.push_back(std::stoi(g));
     }
   }
   std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, base_name(plan).c_str(), plan.points.size(),
@@ -167,7 +177,11 @@ void run_into(const SweepPlan& plan, const std::string& dir, const std::string& 
 
 int cmd_compare(const std::string& file, std::string out, int threads, bool verbose) {
   const SweepPlan plan = load_sweep(file);
-  if (out.empty()) out = "runs/" + base_name(plan) + "-compare";
+  if (out.empty()) out = default_out_dir(plan, "-compare");
+  // Always simulate afresh: results left by an earlier build or thread count must not pass for new ones.
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) && !std::filesystem::is_empty(out, ec))
+    throw InputError("compare: " + out + " already holds an earlier comparison; remove it or give another --out");
   bool gpu = false;
 #if defined(MC_HAVE_CUDA)
   gpu = !cuda_devices().empty();
@@ -377,7 +391,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return cmd_run(ra);
     if (*submit) {
-      if (so.out_dir.empty()) so.out_dir = "runs/" + base_name(load_sweep(so.scenario));
+      if (so.out_dir.empty()) so.out_dir = default_out_dir(load_sweep(so.scenario));
       return submit_slurm(so);
     }
     if (*merge) return merge_folders(merge_dirs, merge_out);

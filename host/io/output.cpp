@@ -69,6 +69,15 @@ OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : di
       throw InputError(manifest + ": error: this folder holds results of a different scenario (fingerprint " +
                        m.value("fingerprint", "?") + ", this one " + fingerprint + "); choose another --out folder");
     complete_ = m.value("complete", false);
+  } else {
+    // Never write into a folder of someone else's files: only memcarlo's own sub-folders may be there already
+    // (a submit folder holds slurm/ and shards/ before its merge writes the results next to them).
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string n = e.path().filename().string();
+      if (n == "points" || n == "shards" || n == "slurm" || n.find(".tmp.") != std::string::npos) continue;
+      throw InputError(dir_ + ": error: the folder is not empty and holds no memcarlo manifest (found '" + n +
+                       "'); choose a new or empty --out folder");
+    }
   }
 }
 

@@ -17,24 +17,32 @@ std::atomic<bool>& cancel_flag() {
   return flag;
 }
 
-Progress::Progress(std::string label, std::uint64_t total, std::string unit, bool quiet)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), tty_(::isatty(2) != 0), quiet_(quiet), start_(now_seconds()) {
+Progress::Progress(std::string label, std::uint64_t total, std::string unit, bool quiet, std::uint64_t items_total,
+                   std::string items_name)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), items_total_(items_total),
+      items_name_(std::move(items_name)), tty_(::isatty(2) != 0), quiet_(quiet), start_(now_seconds()) {
   if (!quiet_) thread_ = std::thread([this] { loop(); });
 }
 
 Progress::~Progress() { finish(); }
 
 void Progress::finish() {
-  if (stop_.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    if (stop_.exchange(true)) return;
+  }
+  wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (!quiet_) print(true);
 }
 
 void Progress::loop() {
   double last_line = now_seconds();
-  while (!stop_.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (stop_.load()) break;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(wake_mu_);
+      if (wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_.load(); })) break;
+    }
     if (tty_) {
       print(false);
     } else if (now_seconds() - last_line >= 10.0) {

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace mc {
@@ -10,14 +12,11 @@ namespace mc {
 class Progress {
  public:
   /// total: work units (e.g. device-cycles); unit: their name in the rate ("device-cycles").
-  Progress(std::string label, std::uint64_t total, std::string unit, bool quiet = false);
+  /// items_total/items_name: also show "k/N <name>" (e.g. points of a sweep), counted through items().
+  Progress(std::string label, std::uint64_t total, std::string unit, bool quiet = false, std::uint64_t items_total = 0,
+           std::string items_name = "");
   ~Progress();
   std::atomic<std::uint64_t>& counter() { return done_; }
-  /// Also show "k/N <name>" (e.g. points of a sweep) beside the work-based rate and ETA.
-  void count_items(std::uint64_t total, std::string name) {
-    items_total_ = total;
-    items_name_ = std::move(name);
-  }
   std::atomic<std::uint64_t>& items() { return items_done_; }
   void finish();
 
@@ -31,6 +30,8 @@ class Progress {
   std::uint64_t items_total_ = 0;
   std::string items_name_;
   std::atomic<bool> stop_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_;  // finish() wakes the printer at once instead of waiting out its sleep
   bool tty_, quiet_;
   double start_;
   std::thread thread_;

@@ -64,7 +64,8 @@ std::vector<std::string> axis_values(const YAML::Node& n, const std::string& key
       const double f = count == 1 ? 0.0 : static_cast<double>(i) / (count - 1);
       double v = form == "linspace" ? *a + f * (*b - *a) : std::exp(std::log(*a) + f * (std::log(*b) - std::log(*a)));
       if (spec->kind == KeyKind::kInteger) v = std::round(v);
-      out.push_back(number_text(v));  // internal units: what a bare number means for this key
+      const std::string text = number_text(v);  // internal units: what a bare number means for this key
+      if (out.empty() || out.back() != text) out.push_back(text);  // rounding an integer range may repeat values
     }
     return out;
   }
@@ -206,7 +207,6 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
   }
   if (explicit_points.empty()) explicit_points.emplace_back();
 
-  const bool seed_swept = std::find(plan.columns.begin(), plan.columns.end(), "seed") != plan.columns.end();
   std::uint64_t plan_hash = fnv1a("memcarlo-sweep");
   for (std::size_t index = 0; index < total; ++index) {
     // Decompose the index: explicit point slowest, then axes in order, the last axis fastest.
@@ -243,7 +243,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
       for (std::size_t c = 0; c < plan.columns.size(); ++c) where += (c ? ", " : "") + plan.columns[c] + "=" + p.values[c];
       throw InputError(km != key_marks.end() ? km->second : sweep_mark, e.key(), e.detail() + " [" + where + ")]");
     }
-    if (!seed_swept) {
+    if (!assigned.count("seed")) {  // a point that sets seed itself keeps it
       // Seed from the scenario seed and the point's resolved parameters: stable when the sweep grows.
       std::uint64_t h = fnv1a(std::to_string(p.scenario.seed));
       for (const auto& col : plan.columns) h = fnv1a(col + "=" + p.scenario.resolved[col].dump() + ";", h);

@@ -76,10 +76,10 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-/// Run a command, return its stdout; rc receives the exit status.
+/// Run a command, return its stdout (stderr goes to ours, so a warning never becomes a job id); rc: exit status.
 std::string capture(const std::string& cmd, int* rc) {
   std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  FILE* f = popen(cmd.c_str(), "r");
   if (!f) {
     *rc = -1;
     return out;
@@ -89,6 +89,14 @@ std::string capture(const std::string& cmd, int* rc) {
   const int status = pclose(f);
   *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+/// A file in folder `dir` for an #SBATCH line: double-quoted (sbatch splits directives on blanks), with % in
+/// the folder doubled (a Slurm filename pattern character) and `pattern` (which may use %a) appended as is.
+std::string sbatch_path(const std::string& dir, const std::string& pattern) {
+  std::string q = "\"";
+  for (char c : dir) q += c == '%' ? std::string("%%") : c == '"' ? std::string("\\\"") : std::string(1, c);
+  return q + "/" + pattern + "\"";
 }
 
 std::string first_line(std::string s) {
@@ -107,17 +115,18 @@ int submit_slurm(const SubmitOptions& opt) {
   if (opt.gpus_per_task < 0) throw InputError("--gpus-per-task: expected 0 or more");
   const fs::path out = fs::absolute(opt.out_dir);
   const fs::path slurm_dir = out / "slurm";
-  std::error_code ec;
-  fs::create_directories(slurm_dir, ec);
-  if (ec) throw InputError("cannot create " + slurm_dir.string() + ": " + ec.message());
   if (fs::exists(out / "manifest.json")) {
     const auto m = read_manifest(out.string());
     if (m.value("fingerprint", "") != plan.fingerprint)
       throw InputError(out.string() + ": error: this folder holds results of a different scenario; choose another --out");
   }
+  std::error_code ec;
+  fs::create_directories(slurm_dir, ec);
+  if (ec) throw InputError("cannot create " + slurm_dir.string() + ": " + ec.message());
   const std::string exe = fs::read_symlink("/proc/self/exe").string();
   const std::string scenario = fs::absolute(opt.scenario).string();
-  const std::string name = fs::path(opt.scenario).stem().string();
+  std::string name;  // job names: no blanks or quotes
+  for (char c : fs::path(opt.scenario).stem().string()) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
 
   std::ostringstream common;
   if (!opt.partition.empty()) common << "#SBATCH --partition=" << opt.partition << "\n";
@@ -129,7 +138,7 @@ int submit_slurm(const SubmitOptions& opt) {
         << "#SBATCH --job-name=mc-" << name << "\n"
         << "#SBATCH --array=0-" << tasks - 1 << "\n"
         << "#SBATCH --ntasks=1\n"
-        << "#SBATCH --output=" << (slurm_dir / "shard-%a.log").string() << "\n"
+        << "#SBATCH --output=" << sbatch_path(slurm_dir.string(), "shard-%a.log") << "\n"
         << common.str();
   if (opt.gpus_per_task > 0) array << "#SBATCH --gpus-per-task=" << opt.gpus_per_task << "\n";
   array << "set -euo pipefail\n"
@@ -141,7 +150,7 @@ int submit_slurm(const SubmitOptions& opt) {
         << "# memcarlo merge of the shards of " << scenario << "\n"
         << "#SBATCH --job-name=mc-" << name << "-merge\n"
         << "#SBATCH --ntasks=1\n"
-        << "#SBATCH --output=" << (slurm_dir / "merge.log").string() << "\n"
+        << "#SBATCH --output=" << sbatch_path(slurm_dir.string(), "merge.log") << "\n"
         << common.str() << "set -euo pipefail\n"
         << "exec " << shell_quote(exe) << " merge " << shell_quote((out / "shards").string()) << "/* --out "
         << shell_quote(out.string()) << "\n";
@@ -179,9 +188,13 @@ int submit_slurm(const SubmitOptions& opt) {
 
 int merge_folders(const std::vector<std::string>& dirs_in, const std::string& out_dir) {
   if (dirs_in.empty()) throw InputError("merge: give at least one folder");
+  // The out folder's own rows (an earlier merge, or a run) count as one more source, never copied onto itself.
   std::vector<std::string> dirs;
+  bool out_is_source = false;
   for (const auto& d : dirs_in)
     if (fs::absolute(d) != fs::absolute(out_dir)) dirs.push_back(d);
+  if (fs::exists(fs::path(out_dir) / "manifest.json")) out_is_source = true;
+  if (dirs.empty()) throw InputError("merge: give at least one shard folder besides --out");
   std::string fingerprint;
   nlohmann::json first;
   for (const auto& d : dirs) {
@@ -194,12 +207,13 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
                        m.value("fingerprint", "?") + " and " + fingerprint + "); nothing was written");
     }
   }
-  OutputFolder out(out_dir, fingerprint);  // refuses a folder of another scenario
+  if (out_is_source && read_manifest(out_dir).value("fingerprint", "") != fingerprint)
+    throw InputError("merge: " + out_dir + " holds results of a different scenario; nothing was written");
   if (!first.contains("points_total")) {
     // Shards of a scenario without a sweep: one of them holds the single point.
     for (const auto& d : dirs) {
-      const auto m = read_manifest(d);
-      if (!m.value("complete", false)) continue;
+      if (!read_manifest(d).value("complete", false)) continue;
+      OutputFolder out(out_dir, fingerprint);
       for (const auto& e : fs::directory_iterator(d))
         if (e.is_regular_file()) fs::copy_file(e.path(), fs::path(out_dir) / e.path().filename(), fs::copy_options::overwrite_existing);
       std::printf("merged 1/1 points into %s\n", out_dir.c_str());
@@ -208,26 +222,41 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
     std::fprintf(stderr, "memcarlo: error: no finished run among the folders given\n");
     return 1;
   }
-  // Rows by point index; an ok row wins over a failed one.
+  // Rows by point index (an ok row wins over a failed one), and where each ok point's folder is.
   std::map<long, std::map<std::string, std::string>> rows;
+  std::map<long, std::string> source;
   std::vector<std::string> columns;
-  for (const auto& d : dirs) {
-    const CsvRows t = read_table(d + "/results.csv");
+  std::vector<std::string> sources = dirs;
+  if (out_is_source) sources.insert(sources.begin(), out_dir);
+  for (const auto& d : sources) {
+    const std::string file = d + "/results.csv";
+    const CsvRows t = read_table(file);
     for (const auto& c : t.header)
       if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.push_back(c);
-    for (const auto& r : t.rows) {
+    for (std::size_t k = 0; k < t.rows.size(); ++k) {
+      const auto& r = t.rows[k];
       std::map<std::string, std::string> row;
       for (std::size_t i = 0; i < t.header.size() && i < r.size(); ++i) row[t.header[i]] = r[i];
-      const long idx = std::stol(row["point"]);
+      long idx = -1;
+      try {
+        std::size_t used = 0;
+        idx = std::stol(row["point"], &used);
+        if (used != row["point"].size() || idx < 0) idx = -1;
+      } catch (const std::exception&) {
+      }
+      if (idx < 0) throw InputError(file + ":" + std::to_string(k + 2) + ": error: point: expected a point index, got '" + row["point"] + "'");
       if (rows.count(idx) && rows[idx]["status"] == "ok") continue;
       rows[idx] = row;
-      if (row["status"] == "ok") {
-        const fs::path src = point_dir(d, idx), dst = point_dir(out_dir, idx);
-        if (!fs::exists(dst / "manifest.json")) {
-          fs::create_directories(dst);
-          fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-        }
-      }
+      if (row["status"] == "ok") source[idx] = d;
+    }
+  }
+  OutputFolder out(out_dir, fingerprint);  // only now: a refused merge leaves nothing behind
+  for (const auto& [idx, d] : source) {
+    if (fs::absolute(d) == fs::absolute(out_dir)) continue;
+    const fs::path src = point_dir(d, idx), dst = point_dir(out_dir, idx);
+    if (!fs::exists(dst / "manifest.json")) {
+      fs::create_directories(dst);
+      fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
     }
   }
   // error last, as in run's results.csv
@@ -286,10 +315,11 @@ int print_status(const std::string& dir) {
     total = merged ? m.value("points_in_shard", 0) : m.value("points_total", 0);
     const CsvRows t = read_table(f + "/results.csv");
     const auto it = std::find(t.header.begin(), t.header.end(), "status");
+    const std::size_t col = static_cast<std::size_t>(it - t.header.begin());
     for (const auto& r : t.rows) {
       if (it == t.header.end()) break;
-      const std::string& st = r[it - t.header.begin()];
-      (st == "ok" ? done : failed) += 1;
+      if (col >= r.size()) continue;  // a truncated row counts as not done
+      (r[col] == "ok" ? done : failed) += 1;
     }
     complete = complete && m.value("complete", false);
   }

@@ -122,6 +122,20 @@ std::vector<Backend> make_workers(const ScheduleOptions& opt) {
 
 ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   OutputFolder top(opt.out_dir, plan.fingerprint);
+  {
+    // One folder, one shard: two shards writing one results.csv would overwrite each other's rows.
+    std::ifstream in(top.path("manifest.json"));
+    if (in) {
+      const auto m = nlohmann::json::parse(in, nullptr, false);
+      if (m.is_object() && m.contains("shard") &&
+          (m["shard"].value("index", 0) != opt.shard || m["shard"].value("count", 1) != opt.shards))
+        throw InputError(top.path("manifest.json") + ": error: this folder holds " +
+                         (m["shard"].value("count", 1) == 1 ? std::string("the whole sweep")
+                                                            : "shard " + std::to_string(m["shard"].value("index", 0)) + "/" +
+                                                                  std::to_string(m["shard"].value("count", 1)) + " of this sweep") +
+                         "; give each shard its own --out (and combine them with memcarlo merge)");
+    }
+  }
   ScheduleResult res;
   std::vector<std::size_t> mine;
   for (const SweepPoint& p : plan.points)
@@ -134,13 +148,15 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
 
   std::map<std::size_t, PointRecord> records;
   std::vector<std::size_t> todo;
-  for (std::size_t idx : mine) {
-    const std::string dir = point_dir(opt.out_dir, idx);
-    if (point_complete(dir, plan.points[idx].scenario.fingerprint())) {
-      records[idx] = PointRecord{true, "", read_point_row(dir), 0};
-      ++res.resumed;
-    } else {
-      todo.push_back(idx);
+  for (const SweepPoint& p : plan.points) {  // every finished point on disk stays in results.csv
+    const std::string dir = point_dir(opt.out_dir, p.index);
+    const bool done = point_complete(dir, p.scenario.fingerprint());
+    const bool is_mine = static_cast<int>(p.index % opt.shards) == opt.shard;
+    if (done) {
+      records[p.index] = PointRecord{true, "", read_point_row(dir), 0};
+      res.resumed += is_mine;
+    } else if (is_mine) {
+      todo.push_back(p.index);
     }
   }
 
@@ -192,7 +208,9 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
     m["workers"] = workers.size();
     m["wall_seconds"] = now_seconds() - t0;
     m["files"] = {"results.csv", "points/NNNNNN/"};
-    m["complete"] = final_write && failed == 0 && records.size() == mine.size();
+    std::size_t mine_done = 0;
+    for (std::size_t idx : mine) mine_done += records.count(idx) && records.at(idx).ok;
+    m["complete"] = final_write && mine_done == mine.size();
     top.write("manifest.json", m.dump(2) + "\n");
     last_write = now_seconds();
   };
@@ -204,16 +222,17 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   // Progress in the points' own work units, so the ETA is right when points differ in size.
   std::uint64_t total_work = 0, resumed_work = 0;
   for (std::size_t idx : mine) total_work += point_work(plan.points[idx].scenario);
-  for (const auto& [idx, rec] : records) resumed_work += point_work(plan.points[idx].scenario);
+  for (const auto& [idx, rec] : records)
+    if (static_cast<int>(idx % opt.shards) == opt.shard) resumed_work += point_work(plan.points[idx].scenario);
   const bool endurance = plan.points.front().scenario.workload == "endurance";
-  Progress progress("sweep", total_work, endurance ? "device-cycles" : "devices", opt.quiet);
+  Progress progress("sweep", total_work, endurance ? "device-cycles" : "devices", opt.quiet, mine.size(), "points");
   progress.counter().store(resumed_work);
-  progress.count_items(mine.size(), "points");
   progress.items().store(res.resumed);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> interrupted{false};
   std::vector<std::thread> threads;
   std::vector<double> busy(workers.size(), 0.0);
+  std::exception_ptr fatal;  // a failure of the scheduler itself (e.g. results.csv cannot be written)
   for (std::size_t w = 0; w < workers.size(); ++w) {
     threads.emplace_back([&, w] {
       while (!cancel_flag().load()) {
@@ -241,12 +260,19 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         if (!opt.quiet && !rec.ok) std::fprintf(stderr, "point %zu failed: %s\n", idx, rec.error.c_str());
         records[idx] = std::move(rec);
         progress.items().fetch_add(1);
-        if (now_seconds() - last_write > 0.5) write_tables(false);
+        try {
+          if (now_seconds() - last_write > 0.5) write_tables(false);
+        } catch (...) {
+          if (!fatal) fatal = std::current_exception();
+          cancel_flag().store(true);  // stop the other workers too
+          break;
+        }
       }
     });
   }
   for (auto& t : threads) t.join();
   progress.finish();
+  if (fatal) std::rethrow_exception(fatal);
   {
     std::lock_guard<std::mutex> lock(mu);
     write_tables(!cancel_flag().load());

@@ -113,7 +113,8 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   const double n = static_cast<double>(e.devices);
   const double failed = static_cast<double>(last.stuck_lrs + last.stuck_hrs + last.unformed) / n;
   CsvTable results({"point", "workload", "devices", "cycles", "compliance_uA", "read_threshold_uS", "seed", "lrs_p50_uS",
-                    "hrs_p50_uS", "failed_fraction", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ", "wall_s"});
+                    "hrs_p50_uS", "failed_fraction", "ber_1t1r_last_interval", "ber_2t2r_last_interval",
+                    "energy_per_device_pJ", "wall_s"});
   results.add_row({"0", "endurance", std::to_string(e.devices), std::to_string(e.cycles), cell(e.compliance), cell(e.read_threshold),
                    std::to_string(s.seed), cell(histogram_quantile(last.lrs.hist, 0.5)), cell(histogram_quantile(last.hrs.hist, 0.5)),
                    cell(failed), cell(last_ber1), cell(last_ber2), cell(energy_total / n), cell(wall)});

@@ -13,6 +13,10 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
     skipped.skipped = true;
     return skipped;
   }
+  // An unfinished manifest first, so `memcarlo status` can tell what this folder is while the run goes on.
+  nlohmann::ordered_json m = {{"scenario_name", s.name}, {"scenario_file", s.file}, {"fingerprint", s.fingerprint()},
+                              {"workload", s.workload}, {"backend", backend.name}, {"complete", false}};
+  out.write("manifest.json", m.dump(2) + "\n");
   if (s.workload == "endurance") return run_endurance(s, backend, opt, out);
   return run_write_verify(s, backend, opt, out);
 }

@@ -131,5 +131,21 @@ TEST_F(SweepRun, RefusalsLeaveTheDiskAlone) {
   EXPECT_EQ(read(dir_ / "a/results.csv"), before);
 }
 
+TEST_F(SweepRun, ForeignFoldersAndShardMixingAreRefusedMergesKeepRows) {
+  fs::create_directories(dir_ / "user");
+  std::ofstream(dir_ / "user/results.csv") << "precious\n";
+  EXPECT_THROW(run_plan(plan_, opts("user")), InputError);
+  EXPECT_EQ(read(dir_ / "user/results.csv"), "precious\n");
+
+  run_plan(plan_, opts("full"));
+  EXPECT_THROW(run_plan(plan_, opts("full", 0, 2)), InputError);  // a shard into the whole run's folder
+  for (int i = 0; i < 2; ++i) run_plan(plan_, opts("sh/" + std::to_string(i), i, 2));
+  EXPECT_EQ(merge_folders({(dir_ / "sh/0").string()}, (dir_ / "m").string()), 1);  // half the points so far
+  EXPECT_EQ(merge_folders({(dir_ / "sh/1").string()}, (dir_ / "m").string()), 0);  // the earlier rows are kept
+  EXPECT_EQ(lines(read(dir_ / "m/results.csv")).size(), 7u);
+  EXPECT_EQ(merge_folders({(dir_ / "sh/0").string()}, (dir_ / "full").string()), 0);  // never shrinks a full run
+  EXPECT_EQ(lines(read(dir_ / "full/results.csv")).size(), 7u);
+}
+
 }  // namespace
 }  // namespace mc

@@ -76,6 +76,21 @@ TEST(Sweep, SeedsDependOnParametersNotIndexSoGrowingKeepsThem) {
   const SweepPlan seeds = parse_sweep(kBase + "sweep:\n  grid:\n    seed: [7, 8]\n", kFile);
   EXPECT_EQ(seeds.points[0].scenario.seed, 7u);
   EXPECT_EQ(seeds.points[1].scenario.seed, 8u);
+  // A seed given in one explicit point does not switch derivation off for the others.
+  const SweepPlan mixed = parse_sweep(kBase + "sweep:\n  points:\n    - {seed: 1}\n    - {endurance.read_threshold: 5 uS}\n"
+                                              "  grid:\n    endurance.compliance: [\"30 uA\", \"60 uA\"]\n",
+                                      kFile);
+  EXPECT_EQ(mixed.points[0].scenario.seed, 1u);
+  EXPECT_EQ(mixed.points[1].scenario.seed, 1u);
+  EXPECT_NE(mixed.points[2].scenario.seed, mixed.points[3].scenario.seed);
+  EXPECT_NE(mixed.points[2].scenario.seed, 3u);
+}
+
+TEST(Sweep, IntegerRangesDoNotRepeatPoints) {
+  const SweepPlan p = parse_sweep(kBase + "sweep:\n  grid:\n    endurance.cycles: {linspace: [1, 2, 5]}\n", kFile);
+  ASSERT_EQ(p.points.size(), 2u);
+  EXPECT_EQ(p.points[0].scenario.endurance.cycles, 1u);
+  EXPECT_EQ(p.points[1].scenario.endurance.cycles, 2u);
 }
 
 TEST(SweepErrors, ExactMessages) {
