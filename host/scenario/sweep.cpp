@@ -54,9 +54,9 @@ std::vector<std::string> axis_values(const YAML::Node& n, const std::string& key
     const auto b = parse_quantity(args[1].Scalar(), spec->dim, &why);
     if (!b) throw InputError(yaml_detail::mark(args[1], file), where + "." + form + "[1]", why);
     const auto c = parse_quantity(args[2].Scalar(), Dimension::kNone, &why);
-    if (!c || *c != std::floor(*c) || *c < 1 || *c > 1e6)
+    if (!c || *c != std::floor(*c) || *c < 1 || *c > static_cast<double>(kMaxSweepPoints))
       throw InputError(yaml_detail::mark(args[2], file), where + "." + form + "[2]",
-                       "expected a count of points from 1 to 1000000, got '" + args[2].Scalar() + "' (a range with zero points is empty)");
+                       "expected a count of points from 1 to " + std::to_string(kMaxSweepPoints) + ", got '" + args[2].Scalar() + "' (a range with zero points is empty)");
     if (form == "logspace" && (*a <= 0 || *b <= 0)) throw InputError(mark, where + ".logspace", "logspace needs positive start and stop");
     const int count = static_cast<int>(*c);
     std::vector<std::string> out;

@@ -98,7 +98,7 @@ TEST(SweepErrors, ExactMessages) {
             "test.yaml:8:5: error: sweep.grid.endurance.complience: no scenario key 'endurance.complience' (did you mean "
             "'endurance.compliance'?); keys are dotted paths as in docs/scenario-reference.md");
   EXPECT_EQ(error_of(kBase + "sweep:\n  grid:\n    endurance.compliance: {linspace: [\"10 uA\", \"20 uA\", 0]}\n"),
-            "test.yaml:8:57: error: sweep.grid.endurance.compliance.linspace[2]: expected a count of points from 1 to 1000000, "
+            "test.yaml:8:57: error: sweep.grid.endurance.compliance.linspace[2]: expected a count of points from 1 to 100000, "
             "got '0' (a range with zero points is empty)");
   EXPECT_EQ(error_of(kBase + "sweep:\n  grid:\n    endurance.compliance: []\n"),
             "test.yaml:8:27: error: sweep.grid.endurance.compliance: a sweep axis needs at least one value, got an empty list");
