@@ -8,5 +8,6 @@ namespace mc::stream {
 constexpr std::uint32_t kDeviceToDevice = 1;  ///< per-device factors, lifetime, forming: counter {device, 0, 0}
 constexpr std::uint32_t kCycle = 2;           ///< per-device per-cycle writes and reads: counter {device, cycle, draw}
 constexpr std::uint32_t kWriteVerify = 3;     ///< write-and-verify pulses: counter {device, pulse, draw}
+constexpr std::uint32_t kDataSplit = 4;       ///< train/test splits of data sets: counter {row, 0, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream
