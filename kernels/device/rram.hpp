@@ -4,6 +4,8 @@
 #include "common/rng.hpp"
 #include "common/streams.hpp"
 
+#include <utility>
+
 namespace mc {
 
 constexpr int kMaxTable = 16;
@@ -15,15 +17,27 @@ struct Table {
   float y[kMaxTable];
 };
 
-MC_HD float table_eval(const Table& t, float x) {
-  // Branch-free over a fixed trip count so it vectorizes: the last segment whose start lies below x wins.
+/// One segment of table_eval: segment i replaces y when x lies beyond its start.
+MC_HD float table_segment(const Table& t, float x, float y, int i) {
+  // Arithmetic blend rather than a select: thirty selects in one loop body defeat g++'s if-conversion.
+  const float inside = static_cast<float>(static_cast<int>(i < t.n) & static_cast<int>(x > t.x[i - 1]));
+  const float width = t.x[i] - t.x[i - 1];
+  const float w = clampf((x - t.x[i - 1]) / (width > 0.0f ? width : 1.0f), 0.0f, 1.0f);  // unused entries stay finite
+  const float v = t.y[i - 1] + w * (t.y[i] - t.y[i - 1]);
+  return y + inside * (v - y);
+}
+
+template <int... I>
+MC_HD float table_eval_unrolled(const Table& t, float x, std::integer_sequence<int, I...>) {
   float y = t.y[0];
-  for (int i = 1; i < kMaxTable; ++i) {
-    const bool inside = i < t.n && x > t.x[i - 1];
-    const float w = clampf((x - t.x[i - 1]) / (t.x[i] - t.x[i - 1]), 0.0f, 1.0f);
-    y = inside ? t.y[i - 1] + w * (t.y[i] - t.y[i - 1]) : y;
-  }
+  ((y = table_segment(t, x, y, I + 1)), ...);
   return y;
+}
+
+MC_HD float table_eval(const Table& t, float x) {
+  // Branch-free and unrolled in the source (a fold over the segments), so that the loops around it vectorize:
+  // the last segment whose start lies below x wins.
+  return table_eval_unrolled(t, x, std::make_integer_sequence<int, kMaxTable - 1>{});
 }
 
 /// Inverse of a table whose y increases with x.
