@@ -72,7 +72,7 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
   const DeviceModel& m = p.model;
   const std::uint64_t pairs = pair_end - pair_begin;
   const std::uint64_t tiles = (pairs + kTilePairs - 1) / kTilePairs;
-  const float read_e_scale = m.read_voltage * m.read_voltage * m.read_width * 1e6f;  // pJ per µS read
+  const float read_e_scale = read_energy(m, 1.0f);  // pJ per µS read: read energy is linear in G
   std::vector<TilePartial> partials(tiles);
   std::uint64_t e1_total = 0, e2_total = 0, stuck_l = 0, stuck_h = 0, unformed = 0;
   const float t_end = static_cast<float>(cycle_end);
@@ -120,10 +120,10 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
         e2_total += e2_l[l];
         part.read_energy += gsum_d[l] * read_e_scale;
         for (const DeviceDraw* dd : {&draw[0][l], &draw[1][l]}) {
-          unformed += !dd->formed;
-          const bool worn = dd->formed && t_end > dd->lifetime;
-          stuck_l += worn && dd->stuck_lrs;
-          stuck_h += worn && !dd->stuck_lrs;
+          const FailureState f = failure_state(*dd, t_end);
+          unformed += f.unformed;
+          stuck_l += f.stuck_lrs;
+          stuck_h += f.stuck_hrs;
         }
         for (int dev = 0; dev < 2; ++dev) {
           const float gl = t.last[2 * dev][l], gh = t.last[2 * dev + 1][l];

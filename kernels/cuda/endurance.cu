@@ -145,10 +145,10 @@ __device__ BlockSums tally_pair(const EnduranceParams& p, const TallyLaunch& s, 
   BlockSums v{b.gsum[i] * s.read_e_scale, 0.0, 0.0, 0.0, 0.0, b.e1[i], b.e2[i], 0, 0, 0};
   for (int k = 0; k < 2; ++k) {
     const DeviceDraw d = draw_device(p.model, p.seed, 2 * (s.first_pair + i) + k, p.compliance);
-    const bool worn = d.formed && s.t_end > d.lifetime;
-    v.unformed += !d.formed;
-    v.stuck_lrs += worn && d.stuck_lrs;
-    v.stuck_hrs += worn && !d.stuck_lrs;
+    const FailureState f = failure_state(d, s.t_end);
+    v.unformed += f.unformed;
+    v.stuck_lrs += f.stuck_lrs;
+    v.stuck_hrs += f.stuck_hrs;
     const float gl = b.last[2 * k * b.stride + i], gh = b.last[(2 * k + 1) * b.stride + i];
     v.lrs_sum += gl;
     v.lrs_sq += static_cast<double>(gl) * gl;
@@ -208,7 +208,7 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
 
   BlockSums total{0.0, 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0, 0};
   const TallyLaunch tally_base{0, 0, static_cast<float>(cycle_end),
-                               m.read_voltage * m.read_voltage * m.read_width * 1e6f};
+                               read_energy(m, 1.0f)};
   for (std::uint64_t first = pair_begin; first < pair_end; first += batch) {
     const std::uint64_t n = std::min(batch, pair_end - first);
     const unsigned int blocks = static_cast<unsigned int>(blocks_for(n));

@@ -30,6 +30,17 @@ MC_HD int lifetime_bin(float cycles) {
   return b < 0 ? 0 : (b >= kLifeBins ? kLifeBins - 1 : b);
 }
 
+/// How a device stands at a checkpoint after t_end cycles: never formed, worn out (stuck in LRS or HRS), or
+/// working. Each field is 0 or 1, so backends sum them into exact counts.
+struct FailureState {
+  unsigned unformed, stuck_lrs, stuck_hrs;
+};
+
+MC_HD FailureState failure_state(const DeviceDraw& d, float t_end) {
+  const bool worn = d.formed && t_end > d.lifetime;  // the rule device_cycle applies (stuck once t > lifetime)
+  return FailureState{d.formed ? 0u : 1u, worn && d.stuck_lrs ? 1u : 0u, worn && !d.stuck_lrs ? 1u : 0u};
+}
+
 /// Everything a kernel needs, as plain data.
 struct EnduranceParams {
   DeviceModel model;
