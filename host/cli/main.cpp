@@ -38,15 +38,19 @@ void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
   for (const auto& r : rows) std::printf("  %-*s  %s\n", static_cast<int>(w), r.first.c_str(), r.second.c_str());
 }
 
-double point_write_events(const Scenario& s) {
-  return s.workload == "endurance" ? 2.0 * s.endurance.devices * s.endurance.cycles : 0.0;
+/// The default output folder runs/<name>: the free-text name made safe as one path component.
+std::string default_out_dir(const SweepPlan& plan, const std::string& suffix = "") {
+  std::string safe;
+  for (char c : plan.name) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "scenario";
+  return "runs/" + safe + suffix;
 }
 
 int cmd_validate(const std::string& file) {
   const SweepPlan plan = load_sweep(file);
   const Scenario& s = plan.points.front().scenario;
   std::printf("%s: ok\n", file.c_str());
-  std::vector<std::pair<std::string, std::string>> rows = {{"name", s.name}, {"workload", s.workload},
+  std::vector<std::pair<std::string, std::string>> rows = {{"name", plan.name}, {"workload", s.workload},
                                                            {"seed", plan.has_sweep ? "derived per point" : std::to_string(s.seed)},
                                                            {"device preset", s.preset.empty() ? "(none)" : s.preset}};
   if (plan.has_sweep) {
@@ -56,7 +60,7 @@ int cmd_validate(const std::string& file) {
     rows.push_back({"swept keys", cols});
   }
   double events = 0;
-  for (const auto& p : plan.points) events += point_write_events(p.scenario);
+  for (const auto& p : plan.points) events += 2.0 * point_work(p.scenario);  // endurance: a SET and a RESET per device-cycle
   if (s.workload == "endurance") {
     const auto& e = s.endurance;
     rows.push_back({"devices x cycles", fmt::format("{} x {}{}", e.devices, e.cycles, plan.has_sweep ? " (point 0)" : "")});
@@ -80,19 +84,6 @@ struct RunArgs {
   int threads = 0, workers = 0;
   bool quiet = false;
 };
-
-std::string base_name(const SweepPlan& plan) {
-  const std::string& n = plan.points.front().scenario.name;
-  return plan.has_sweep ? n.substr(0, n.rfind('/')) : n;
-}
-
-/// The default output folder runs/<name>: the free-text name made safe as one path component.
-std::string default_out_dir(const SweepPlan& plan, const std::string& suffix = "") {
-  std::string safe;
-  for (char c : base_name(plan)) safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
-  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "scenario";
-  return "runs/" + safe + suffix;
-}
 
 int cmd_run(const RunArgs& a) {
   if (a.threads < 0) throw InputError("--threads: expected 1 or more (0 = all cores), got " + std::to_string(a.threads));
@@ -143,12 +134,12 @@ int cmd_run(const RunArgs& a) {
       opt.gpus.push_back(std::stoi(g));
     }
   }
-  std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, base_name(plan).c_str(), plan.points.size(),
+  std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, plan.name.c_str(), plan.points.size(),
                shards > 1 ? fmt::format(" (shard {}/{})", shard, shards).c_str() : "", out.c_str());
   const ScheduleResult r = run_plan(plan, opt);
   std::fflush(stderr);
   const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
-  std::printf("%s finished\n", base_name(plan).c_str());
+  std::printf("%s finished\n", plan.name.c_str());
   print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
                {"workers", fmt::format("{} x {}", r.workers, r.backend)},
                {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},

@@ -121,6 +121,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
     SweepPoint p;
     p.scenario = resolve_scenario_node(root, file);
     plan.points.push_back(std::move(p));
+    plan.name = plan.points[0].scenario.name;
     plan.fingerprint = plan.points[0].scenario.fingerprint();
     return plan;
   }
@@ -250,6 +251,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
       p.scenario.seed = static_cast<std::uint32_t>(h ^ (h >> 32));
       p.scenario.resolved["seed"] = p.scenario.seed;
     }
+    if (plan.name.empty()) plan.name = p.scenario.name;
     p.scenario.name += "/" + std::to_string(index);
     plan_hash = fnv1a(p.scenario.fingerprint(), plan_hash);
     plan.points.push_back(std::move(p));

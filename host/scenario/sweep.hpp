@@ -28,6 +28,7 @@ struct SweepPoint {
 
 struct SweepPlan {
   std::string file;
+  std::string name;  ///< the scenario's name (each point's is name/index)
   bool has_sweep = false;
   std::vector<std::string> columns;  ///< swept key paths, in order of appearance
   std::vector<SweepPoint> points;    ///< one point (no columns) when there is no sweep

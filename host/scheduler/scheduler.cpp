@@ -188,7 +188,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
     std::size_t failed = 0;
     for (const auto& [idx, rec] : records) failed += !rec.ok;
     nlohmann::ordered_json m = provenance();
-    m["scenario_name"] = plan.points.front().scenario.name.substr(0, plan.points.front().scenario.name.rfind('/'));
+    m["scenario_name"] = plan.name;
     m["scenario_file"] = plan.file;
     m["fingerprint"] = plan.fingerprint;
     m["workload"] = plan.points.front().scenario.workload;
