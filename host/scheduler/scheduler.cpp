@@ -95,14 +95,7 @@ std::vector<Backend> make_workers(const ScheduleOptions& opt) {
   if (opt.backend != "cpu") {
     for (const GpuInfo& g : cuda_devices()) {
       if (!opt.gpus.empty() && std::find(opt.gpus.begin(), opt.gpus.end(), g.index) == opt.gpus.end()) continue;
-      for (int k = 0; k < std::max(1, opt.workers_per_gpu); ++k) {
-        Backend b;
-        b.kind = Backend::kCuda;
-        b.gpu = g.index;
-        b.name = "cuda";
-        b.device = g.name + " (gpu " + std::to_string(g.index) + ")";
-        workers.push_back(b);
-      }
+      for (int k = 0; k < std::max(1, opt.workers_per_gpu); ++k) workers.push_back(gpu_backend(g));
     }
     if (workers.empty() && opt.backend == "cuda")
       throw InputError("--backend cuda: no CUDA device answers" + std::string(opt.gpus.empty() ? "" : " among --gpus"));
@@ -137,9 +130,10 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
     }
   }
   ScheduleResult res;
+  const auto in_shard = [&](std::size_t index) { return static_cast<int>(index % opt.shards) == opt.shard; };
   std::vector<std::size_t> mine;
   for (const SweepPoint& p : plan.points)
-    if (static_cast<int>(p.index % opt.shards) == opt.shard) mine.push_back(p.index);
+    if (in_shard(p.index)) mine.push_back(p.index);
   res.total = mine.size();
   const std::vector<Backend> workers = make_workers(opt);
   res.workers = static_cast<int>(workers.size());
@@ -151,7 +145,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   for (const SweepPoint& p : plan.points) {  // every finished point on disk stays in results.csv
     const std::string dir = point_dir(opt.out_dir, p.index);
     const bool done = point_complete(dir, p.scenario.fingerprint());
-    const bool is_mine = static_cast<int>(p.index % opt.shards) == opt.shard;
+    const bool is_mine = in_shard(p.index);
     if (done) {
       records[p.index] = PointRecord{true, "", read_point_row(dir), 0};
       res.resumed += is_mine;
@@ -223,7 +217,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   std::uint64_t total_work = 0, resumed_work = 0;
   for (std::size_t idx : mine) total_work += point_work(plan.points[idx].scenario);
   for (const auto& [idx, rec] : records)
-    if (static_cast<int>(idx % opt.shards) == opt.shard) resumed_work += point_work(plan.points[idx].scenario);
+    if (in_shard(idx)) resumed_work += point_work(plan.points[idx].scenario);
   const bool endurance = plan.points.front().scenario.workload == "endurance";
   Progress progress("sweep", total_work, endurance ? "device-cycles" : "devices", opt.quiet, mine.size(), "points");
   progress.counter().store(resumed_work);

@@ -17,6 +17,17 @@ std::string cpu_model() {
   return "unknown CPU";
 }
 
+#if defined(MC_HAVE_CUDA)
+Backend gpu_backend(const GpuInfo& gpu) {
+  Backend b;
+  b.kind = Backend::kCuda;
+  b.gpu = gpu.index;
+  b.name = "cuda";
+  b.device = gpu.name + " (gpu " + std::to_string(gpu.index) + ")";
+  return b;
+}
+#endif
+
 Backend choose_backend(const std::string& requested, int threads) {
   Backend b;
   b.threads = threads;
@@ -25,13 +36,7 @@ Backend choose_backend(const std::string& requested, int threads) {
 #if defined(MC_HAVE_CUDA)
   if (requested != "cpu") {
     const auto gpus = cuda_devices();
-    if (!gpus.empty()) {
-      b.kind = Backend::kCuda;
-      b.gpu = gpus[0].index;
-      b.name = "cuda";
-      b.device = gpus[0].name;
-      return b;
-    }
+    if (!gpus.empty()) return gpu_backend(gpus[0]);
     if (requested == "cuda") throw InputError("--backend cuda: no CUDA device answers on this machine (try --backend cpu)");
   }
 #else

@@ -13,6 +13,12 @@ struct Backend {
   std::string device;       ///< CPU or GPU model, for manifests
 };
 
+#if defined(MC_HAVE_CUDA)
+struct GpuInfo;
+/// The backend that runs on one detected GPU.
+Backend gpu_backend(const GpuInfo& gpu);
+#endif
+
 /// Resolve --backend auto|cpu|cuda. auto takes GPU 0 when one answers; cuda without a GPU is an InputError.
 Backend choose_backend(const std::string& requested, int threads);
 
