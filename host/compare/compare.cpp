@@ -1,4 +1,5 @@
 #include "compare/compare.hpp"
+#include "io/csv.hpp"
 
 #include <algorithm>
 #include <array>
@@ -152,54 +153,15 @@ std::string read_text(const std::string& path) {
   return ss.str();
 }
 
-/// A CSV file as text cells: a header row and data rows, every row as wide as the header. Handles quoted cells
-/// ("a,b", "" for a quote) and CRLF line ends; skips empty lines.
+/// A table of an output folder (read by io/csv) with the lookups the tests need.
 class Csv {
  public:
-  explicit Csv(std::string path) : path_(std::move(path)) {
-    const std::string text = read_text(path_);
-    std::vector<std::string> row;
-    std::string cellv;
-    bool quoted = false, any = false;
-    int line = 1, row_line = 1;
-    auto end_row = [&] {
-      if (any || !cellv.empty() || !row.empty()) {
-        row.push_back(cellv);
-        if (header_.empty()) {
-          header_ = row;
-        } else {
-          if (row.size() != header_.size())
-            fail(fmt::format("{}:{}: {} cells where the header has {}", path_, row_line, row.size(), header_.size()));
-          rows_.push_back(row);
-          lines_.push_back(row_line);
-        }
-      }
-      row.clear();
-      cellv.clear();
-      any = false;
-    };
-    for (std::size_t i = 0; i < text.size(); ++i) {
-      const char ch = text[i];
-      if (quoted) {
-        if (ch == '"' && i + 1 < text.size() && text[i + 1] == '"') cellv += '"', ++i;
-        else if (ch == '"') quoted = false;
-        else {
-          if (ch == '\n') ++line;
-          cellv += ch;
-        }
-        continue;
-      }
-      if (ch == '"') quoted = any = true;
-      else if (ch == ',') row.push_back(cellv), cellv.clear(), any = true;
-      else if (ch == '\r') continue;
-      else if (ch == '\n') {
-        end_row();
-        row_line = ++line;
-      } else cellv += ch;
-    }
-    if (quoted) fail(path_ + ": unterminated quoted cell");
-    end_row();
-    if (header_.empty()) fail(path_ + ": empty file (no header row)");
+  explicit Csv(std::string path) {
+    CsvFile f = read_csv(path);
+    path_ = std::move(f.path);
+    header_ = std::move(f.header);
+    rows_ = std::move(f.rows);
+    lines_ = std::move(f.lines);
   }
 
   std::size_t size() const { return rows_.size(); }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/csv.hpp"
 #include "io/output.hpp"
 #include "scenario/error.hpp"
 #include "scenario/sweep.hpp"
@@ -20,44 +21,6 @@ namespace mc {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> parse_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cell;
-  bool quoted = false;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cell += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cell += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(cell);
-      cell.clear();
-    } else {
-      cell += c;
-    }
-  }
-  cells.push_back(cell);
-  return cells;
-}
-
-struct CsvRows {
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-};
-
-CsvRows read_table(const std::string& path) {
-  CsvRows t;
-  std::ifstream in(path);
-  std::string line;
-  if (std::getline(in, line)) t.header = parse_csv_line(line);
-  while (std::getline(in, line))
-    if (!line.empty()) t.rows.push_back(parse_csv_line(line));
-  return t;
-}
 
 nlohmann::json read_manifest(const std::string& dir) {
   const std::string path = dir + "/manifest.json";
@@ -230,7 +193,7 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
   if (out_is_source) sources.insert(sources.begin(), out_dir);
   for (const auto& d : sources) {
     const std::string file = d + "/results.csv";
-    const CsvRows t = read_table(file);
+    const CsvFile t = read_csv(file);
     for (const auto& c : t.header)
       if (std::find(columns.begin(), columns.end(), c) == columns.end()) columns.push_back(c);
     for (std::size_t k = 0; k < t.rows.size(); ++k) {
@@ -313,14 +276,10 @@ int print_status(const std::string& dir) {
       continue;
     }
     total = merged ? m.value("points_in_shard", 0) : m.value("points_total", 0);
-    const CsvRows t = read_table(f + "/results.csv");
-    const auto it = std::find(t.header.begin(), t.header.end(), "status");
-    const std::size_t col = static_cast<std::size_t>(it - t.header.begin());
-    for (const auto& r : t.rows) {
-      if (it == t.header.end()) break;
-      if (col >= r.size()) continue;  // a truncated row counts as not done
-      (r[col] == "ok" ? done : failed) += 1;
-    }
+    const CsvFile t = read_csv(f + "/results.csv");
+    const std::size_t col = t.column("status");
+    for (const auto& r : t.rows)
+      if (col < t.header.size()) (r[col] == "ok" ? done : failed) += 1;
     complete = complete && m.value("complete", false);
   }
   std::printf("%s: %zu/%zu points done, %zu failed%s\n", dir.c_str(), done, total, failed,

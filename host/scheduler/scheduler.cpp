@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/gpu_info.hpp"
+#include "io/csv.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "workloads/run.hpp"
@@ -36,38 +37,15 @@ std::string point_dir(const std::string& out_dir, std::size_t index) {
   return out_dir + buf;
 }
 
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += "\"\"";
-    else if (c == '\n' || c == '\r') q += ' ';
-    else q += c;
-  }
-  return q + "\"";
-}
-
 namespace {
-
-/// Split one CSV line (point files hold no quoted cells).
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream ss(line);
-  std::string cell;
-  while (std::getline(ss, cell, ',')) cells.push_back(cell);
-  return cells;
-}
 
 /// The one data row of a point's results.csv as column → cell (its own point and seed columns dropped).
 std::vector<std::pair<std::string, std::string>> read_point_row(const std::string& dir) {
-  std::ifstream in(dir + "/results.csv");
-  std::string header, row;
-  std::getline(in, header);
-  std::getline(in, row);
-  const auto h = split_csv_line(header), r = split_csv_line(row);
+  const CsvFile t = read_csv(dir + "/results.csv");
   std::vector<std::pair<std::string, std::string>> out;
-  for (std::size_t i = 0; i < h.size() && i < r.size(); ++i)
-    if (h[i] != "point" && h[i] != "seed") out.emplace_back(h[i], r[i]);
+  if (t.rows.empty()) return out;
+  for (std::size_t i = 0; i < t.header.size(); ++i)
+    if (t.header[i] != "point" && t.header[i] != "seed") out.emplace_back(t.header[i], t.rows[0][i]);
   return out;
 }
 

@@ -41,7 +41,4 @@ void parse_shard(const std::string& text, int* index, int* count);
 /// Folder of point `index` inside a sweep output folder.
 std::string point_dir(const std::string& out_dir, std::size_t index);
 
-/// Quote a CSV cell when it holds a comma, quote or newline.
-std::string csv_escape(const std::string& s);
-
 }  // namespace mc
