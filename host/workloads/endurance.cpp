@@ -77,7 +77,7 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
     const double lrs_p1 = histogram_quantile(t.lrs.hist, 0.01), hrs_p99 = histogram_quantile(t.hrs.hist, 0.99);
     const double lrs_p50 = histogram_quantile(t.lrs.hist, 0.5), hrs_p50 = histogram_quantile(t.hrs.hist, 0.5);
     const double failed = static_cast<double>(t.stuck_lrs + t.stuck_hrs + t.unformed) / n;
-    const double weibull = 1.0 - std::exp(-std::pow(static_cast<double>(c) / m.weibull_scale, m.weibull_shape));
+    const double weibull = lifetime_cdf(m, static_cast<double>(c));
     last_ber1 = t.errors_1t1r / (2.0 * n * cycles);
     last_ber2 = t.errors_2t2r / (2.0 * pairs * cycles);
     std::vector<std::string> row = {std::to_string(c)};
@@ -111,12 +111,13 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
 
   const double wall = now_seconds() - t0;
   const double n = static_cast<double>(e.devices);
+  const double lrs_median_end = histogram_quantile(last.lrs.hist, 0.5), hrs_median_end = histogram_quantile(last.hrs.hist, 0.5);
   const double failed = static_cast<double>(last.stuck_lrs + last.stuck_hrs + last.unformed) / n;
   CsvTable results({"point", "workload", "devices", "cycles", "compliance_uA", "read_threshold_uS", "seed", "lrs_p50_uS",
                     "hrs_p50_uS", "failed_fraction", "ber_1t1r_last_interval", "ber_2t2r_last_interval",
                     "energy_per_device_pJ", "wall_s"});
   results.add_row({"0", "endurance", std::to_string(e.devices), std::to_string(e.cycles), cell(e.compliance), cell(e.read_threshold),
-                   std::to_string(s.seed), cell(histogram_quantile(last.lrs.hist, 0.5)), cell(histogram_quantile(last.hrs.hist, 0.5)),
+                   std::to_string(s.seed), cell(lrs_median_end), cell(hrs_median_end),
                    cell(failed), cell(last_ber1), cell(last_ber2), cell(energy_total / n), cell(wall)});
 
   out.write("checkpoints.csv", checkpoints.str());
@@ -134,11 +135,11 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
       {"devices x cycles", fmt::format("{} x {}", e.devices, e.cycles)},
       {"backend", backend.name + " (" + backend.device + ")"},
       {"write events/s", fmt::format("{:.3g}", 2.0 * n * e.cycles / wall)},
-      {"LRS median at end", fmt::format("{:.4g} uS", histogram_quantile(last.lrs.hist, 0.5))},
-      {"HRS median at end", fmt::format("{:.4g} uS", histogram_quantile(last.hrs.hist, 0.5))},
+      {"LRS median at end", fmt::format("{:.4g} uS", lrs_median_end)},
+      {"HRS median at end", fmt::format("{:.4g} uS", hrs_median_end)},
       {"failed fraction at end", fmt::format("{:.4g} (worn out {:.4g}, Weibull CDF {:.4g}; unformed {:.4g})", failed,
                                              (last.stuck_lrs + last.stuck_hrs) / n,
-                                             1.0 - std::exp(-std::pow(e.cycles / m.weibull_scale, m.weibull_shape)), last.unformed / n)},
+                                             lifetime_cdf(m, static_cast<double>(e.cycles)), last.unformed / n)},
       {"BER 1T1R / 2T2R (last interval)", fmt::format("{:.3g} / {:.3g}", last_ber1, last_ber2)},
       {"energy per device", fmt::format("{:.4g} nJ", energy_total / n / 1e3)},
       {"wall time", fmt::format("{:.2f} s", wall)},

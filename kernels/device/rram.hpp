@@ -165,6 +165,11 @@ MC_HD DeviceDraw draw_device(const DeviceModel& m, std::uint32_t seed, std::uint
   return d;
 }
 
+/// Fraction of formed devices worn out after `cycles`: the Weibull CDF 1 − exp(−(c/λ)^k) that draw_device samples.
+MC_HD double lifetime_cdf(const DeviceModel& m, double cycles) {
+  return 1.0 - exp(-pow(cycles / m.weibull_scale, static_cast<double>(m.weibull_shape)));
+}
+
 /// SET to a fresh-device median med0 (µS, = lrs_median(i_c)·lrs_scale): the new LRS conductance (µS) for a
 /// standard normal z, at wear wear_a. The σ law is a template argument so hot loops carry no dispatch.
 template <SigmaLaw L>
