@@ -160,27 +160,14 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
   out.unformed += unformed;
 }
 
-template <SigmaLaw L>
-void dispatch_noise(const EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb, std::uint64_t ce,
-                    IntervalTally& out, const RunHooks& hooks) {
-  switch (p.model.read_noise) {
-    case ReadNoise::kNone: return run_interval<L, ReadNoise::kNone>(p, pb, pe, cb, ce, out, hooks);
-    case ReadNoise::kGaussian: return run_interval<L, ReadNoise::kGaussian>(p, pb, pe, cb, ce, out, hooks);
-    case ReadNoise::kLaplace: return run_interval<L, ReadNoise::kLaplace>(p, pb, pe, cb, ce, out, hooks);
-  }
-}
-
 }  // namespace
 
 void endurance_interval_cpu(const EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
                             std::uint64_t ce, IntervalTally& out, const RunHooks& hooks) {
   if (ce <= cb || pe <= pb) throw std::invalid_argument("endurance_interval_cpu: empty interval");
-  switch (p.model.sigma_law) {
-    case SigmaLaw::kSqrt: return dispatch_noise<SigmaLaw::kSqrt>(p, pb, pe, cb, ce, out, hooks);
-    case SigmaLaw::kPower: return dispatch_noise<SigmaLaw::kPower>(p, pb, pe, cb, ce, out, hooks);
-    case SigmaLaw::kRelative: return dispatch_noise<SigmaLaw::kRelative>(p, pb, pe, cb, ce, out, hooks);
-    case SigmaLaw::kTable: return dispatch_noise<SigmaLaw::kTable>(p, pb, pe, cb, ce, out, hooks);
-  }
+  dispatch_laws(p.model, [&](auto law, auto noise) {
+    run_interval<decltype(law)::value, decltype(noise)::value>(p, pb, pe, cb, ce, out, hooks);
+  });
 }
 
 void lifetime_histogram_cpu(const EnduranceParams& p, std::uint64_t begin, std::uint64_t end,

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "endurance/endurance.hpp"
@@ -39,6 +40,25 @@ struct RunHooks {
   const std::atomic<bool>* cancel = nullptr;
   int threads = 0;  ///< CPU: 0 = all cores
 };
+
+/// Call f(law, noise) with std::integral_constant tags for the model's sigma law and read noise: drivers
+/// instantiate one kernel per combination (no dispatch in hot loops) and choose it here, once per call.
+template <typename F>
+void dispatch_laws(const DeviceModel& m, F&& f) {
+  const auto with_noise = [&](auto law) {
+    switch (m.read_noise) {
+      case ReadNoise::kNone: return f(law, std::integral_constant<ReadNoise, ReadNoise::kNone>{});
+      case ReadNoise::kGaussian: return f(law, std::integral_constant<ReadNoise, ReadNoise::kGaussian>{});
+      case ReadNoise::kLaplace: return f(law, std::integral_constant<ReadNoise, ReadNoise::kLaplace>{});
+    }
+  };
+  switch (m.sigma_law) {
+    case SigmaLaw::kSqrt: return with_noise(std::integral_constant<SigmaLaw, SigmaLaw::kSqrt>{});
+    case SigmaLaw::kPower: return with_noise(std::integral_constant<SigmaLaw, SigmaLaw::kPower>{});
+    case SigmaLaw::kRelative: return with_noise(std::integral_constant<SigmaLaw, SigmaLaw::kRelative>{});
+    case SigmaLaw::kTable: return with_noise(std::integral_constant<SigmaLaw, SigmaLaw::kTable>{});
+  }
+}
 
 /// Run cycles [cycle_begin, cycle_end) for pairs [pair_begin, pair_end) (pair p = devices 2p and 2p+1).
 void endurance_interval_cpu(const EnduranceParams& params, std::uint64_t pair_begin, std::uint64_t pair_end,
