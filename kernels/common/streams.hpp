@@ -9,5 +9,10 @@ constexpr std::uint32_t kDeviceToDevice = 1;  ///< per-device factors, lifetime,
 constexpr std::uint32_t kCycle = 2;           ///< per-device per-cycle writes and reads: counter {device, cycle, draw}
 constexpr std::uint32_t kWriteVerify = 3;     ///< write-and-verify pulses: counter {device, pulse, draw}
 constexpr std::uint32_t kDataSplit = 4;       ///< train/test splits of data sets: counter {row, 0, 0}
+constexpr std::uint32_t kMcmcStep = 5;        ///< MCMC proposals and accept draws: counter {chain, step, 0}
+constexpr std::uint32_t kMcmcRead = 6;        ///< MCMC read noise: counter {chain, step, 1 + device/4}
+constexpr std::uint32_t kMcmcInit = 7;        ///< MCMC first programming of the array: counter {chain, 0, device/4}
+constexpr std::uint32_t kMcmcEpisode = 8;     ///< cart-pole initial states: counter {episode, set, 0}
+constexpr std::uint32_t kMcmcData = 9;        ///< generated MCMC data sets: counter {row, 0, draw}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream
