@@ -22,6 +22,7 @@
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/sweep.hpp"
+#include "workloads/mcmc.hpp"
 #include "scheduler/cluster.hpp"
 #include "scheduler/scheduler.hpp"
 #include "workloads/run.hpp"
@@ -238,9 +239,82 @@ long peak_rss_mb() {
   return u.ru_maxrss / 1024;
 }
 
+/// Runs a baseline script that prints one JSON object; returns it, or null with *why set.
+nlohmann::json run_json_script(const std::string& cmd, std::string* why) {
+  std::string output;
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) {
+    *why = "cannot start " + cmd;
+    return nullptr;
+  }
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, f)) output += buf;
+  const int rc = pclose(f);
+  try {
+    if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
+    return nlohmann::json::parse(output);
+  } catch (const std::exception& e) {
+    *why = cmd + ": " + e.what();
+    return nullptr;
+  }
+}
+
+/// `memcarlo bench mcmc`: Bayesian logistic regression of the breast cancer data, device proposals with the
+/// Hastings correction, `chains` chains; the cached-logit path (read noise off, one device per step) against
+/// the NumPy baseline of the same sampler, and the full re-evaluation for reference.
+int cmd_bench_mcmc(std::uint64_t chains, std::uint64_t steps, const std::string& backend_name, int threads, bool baseline) {
+  if (chains < 1 || chains > 10000000) throw InputError("--chains: expected 1 .. 10000000");
+  if (steps < 1) throw InputError("--steps: expected >= 1");
+  const std::string text = fmt::format(
+      "workload: mcmc\ndevice: {{preset: hfo2_1t1r, read: {{noise: none}}}}\n"
+      "mcmc: {{task: csv, data: data/breast_cancer.csv, chains: {}, iterations: 1000, thin: 10}}\n", chains);
+  const Scenario s = parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml");
+  const Backend backend = choose_backend(backend_name, threads);
+  const McmcProblem pb = make_mcmc_problem(s);
+  RunHooks hooks;
+  hooks.threads = threads;
+  hooks.cancel = &cancel_flag();
+  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
+  std::printf("problem: breast cancer logistic regression, %d training rows, %d weights, %d devices per chain\n", pb.n_train,
+              pb.params.params, pb.params.devices);
+  double rates[2] = {0, 0};
+  for (int full = 1; full >= 0; --full) {
+    const std::uint64_t n = full ? std::max<std::uint64_t>(1, steps / 10) : steps;
+    std::unique_ptr<McmcChains> ch = make_mcmc_chains(backend, pb, static_cast<int>(chains), full, hooks);
+    ch->init();
+    ch->steps(0, 2);  // warm-up
+    const double t0 = now_seconds();
+    ch->steps(2, 2 + n);
+    ch->state();
+    const double dt = now_seconds() - t0;
+    if (cancel_flag().load()) throw Interrupted();
+    rates[full] = static_cast<double>(chains) * n / dt;
+    std::printf("memcarlo %s (%s): %.3g chain-steps/s (%llu steps in %.3g s)\n", backend.name.c_str(),
+                full ? "full re-evaluation" : "cached logits", rates[full], static_cast<unsigned long long>(n), dt);
+  }
+  if (baseline) {
+    const std::string script = std::string(MC_SOURCE_DIR) + "/tools/baselines/mcmc_numpy.py";
+    const std::uint64_t bsteps = std::min<std::uint64_t>(steps, 200);
+    const std::string cmd = fmt::format("/usr/bin/python3 '{}' --chains {} --steps {} --seed 1 --json", script, chains, bsteps);
+    std::string why;
+    const nlohmann::json j = run_json_script(cmd, &why);
+    if (j.is_null()) {
+      std::printf("numpy baseline: not measured (%s)\n", why.c_str());
+    } else {
+      const double brate = j.at("rate").get<double>();
+      std::printf("numpy baseline: %.3g chain-steps/s (%llu chains, %llu steps, cached logits, peak %.0f MB)\n", brate,
+                  static_cast<unsigned long long>(chains), static_cast<unsigned long long>(bsteps), j.at("peak_mb").get<double>());
+      std::printf("ratio memcarlo/numpy: %.1fx\n", rates[0] / brate);
+    }
+  }
+  std::printf("mcmc: %.3g chain-steps/s (%s, %llu chains, logistic regression breast_cancer, cached logits, peak %ld MB)\n", rates[0],
+              backend.name.c_str(), static_cast<unsigned long long>(chains), peak_rss_mb());
+  return 0;
+}
+
 int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycles, const std::string& backend_name, int threads,
               bool baseline, std::uint64_t baseline_cycles) {
-  if (what != "endurance") throw InputError("bench: expected 'endurance', got '" + what + "'");
+  if (what != "endurance") throw InputError("bench: expected 'endurance' or 'mcmc', got '" + what + "'");
   if (devices < 2 || devices % 2) throw InputError("--devices: expected an even number >= 2");
   if (cycles < 1) throw InputError("--cycles: expected >= 1");
   const std::string text = fmt::format("workload: endurance\ndevice: {{preset: hfo2_1t1r}}\nendurance: {{devices: {}, cycles: {}}}\n", devices, cycles);
@@ -267,21 +341,15 @@ int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycl
     const std::string script = std::string(MC_SOURCE_DIR) + "/tools/baselines/endurance_numpy.py";
     const std::uint64_t bc = baseline_cycles > 0 ? std::min(cycles, baseline_cycles) : cycles;
     const std::string cmd = fmt::format("/usr/bin/python3 '{}' --devices {} --cycles {} --seed 1 --json", script, devices, bc);
-    std::string output;
-    if (FILE* f = popen(cmd.c_str(), "r")) {
-      char buf[4096];
-      while (std::fgets(buf, sizeof buf, f)) output += buf;
-      const int rc = pclose(f);
-      try {
-        if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
-        const auto j = nlohmann::json::parse(output);
-        const double brate = j.at("rate").get<double>();
-        std::printf("numpy baseline: %.3g write-events/s (%llu devices, %llu cycles, peak %.0f MB)\n", brate,
-                    static_cast<unsigned long long>(devices), static_cast<unsigned long long>(bc), j.at("peak_mb").get<double>());
-        std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
-      } catch (const std::exception& e) {
-        std::printf("numpy baseline: not measured (%s: %s)\n", cmd.c_str(), e.what());
-      }
+    std::string why;
+    const nlohmann::json j = run_json_script(cmd, &why);
+    if (j.is_null()) {
+      std::printf("numpy baseline: not measured (%s)\n", why.c_str());
+    } else {
+      const double brate = j.at("rate").get<double>();
+      std::printf("numpy baseline: %.3g write-events/s (%llu devices, %llu cycles, peak %.0f MB)\n", brate,
+                  static_cast<unsigned long long>(devices), static_cast<unsigned long long>(bc), j.at("peak_mb").get<double>());
+      std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
     }
   }
   std::printf("endurance: %.3g write-events/s (%s, %llu devices, %llu cycles, peak %ld MB)\n", rate, backend.name.c_str(),
@@ -301,6 +369,8 @@ int main(int argc, char** argv) {
       "  memcarlo run configs/quickstart.yaml --out runs/quickstart\n"
       "  memcarlo run configs/scenarios/endurance_2t2r_typical.yaml --backend cuda --seed 7\n"
       "  memcarlo bench endurance --devices 1000000 --cycles 1000\n"
+      "  memcarlo bench mcmc --chains 4096\n"
+      "  memcarlo run configs/scenarios/mcmc_breast_cancer.yaml\n"
       "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
       "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
@@ -360,7 +430,10 @@ int main(int argc, char** argv) {
   auto* devices_cmd = app.add_subcommand("devices", "List compiled backends, GPUs and CPU threads");
 
   auto* bench = app.add_subcommand("bench", "Measure throughput against the NumPy baseline");
-  bench->add_option("workload", what, "endurance");
+  std::uint64_t chains = 4096, steps = 200;
+  bench->add_option("workload", what, "endurance | mcmc");
+  bench->add_option("--chains", chains, "mcmc: chains (default 4096)");
+  bench->add_option("--steps", steps, "mcmc: timed steps per chain (default 200; a tenth of them for the full re-evaluation)");
   bench->add_option("--devices", devices, "Devices (even)");
   bench->add_option("--cycles", cycles, "Cycles");
   bench->add_option("--backend", backend, "auto | cpu | cuda");
@@ -393,6 +466,7 @@ int main(int argc, char** argv) {
       for (const auto& line : describe_devices()) std::printf("%s\n", line.c_str());
       return 0;
     }
+    if (*bench && what == "mcmc") return cmd_bench_mcmc(chains, steps, backend, threads, !no_baseline);
     if (*bench) return cmd_bench(what, devices, cycles, backend, threads, !no_baseline, baseline_cycles);
     if (*schema) {
       std::fputs((format == "json" ? schema_json() : schema_markdown()).c_str(), stdout);

@@ -269,6 +269,70 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
+/// The mcmc block: keys, cross-key rules, and the data file resolved next to the scenario.
+void resolve_mcmc(Resolver& r, Scenario& s) {
+  McmcSpec& c = s.mcmc;
+  const std::string task = r.choice("mcmc.task");
+  c.task = task == "csv" ? McmcTask::kCsv : task == "illustrative_2d" ? McmcTask::kIllustrative2d
+         : task == "linear_regression" ? McmcTask::kLinearRegression : McmcTask::kCartpole;
+  const std::string data = r.choice("mcmc.data");
+  if (c.task == McmcTask::kCsv) {
+    if (data.empty()) throw InputError(r.mark("mcmc.task"), "mcmc.data", "task csv needs mcmc.data, the path of a data set CSV");
+    fs::path p(data);
+    if (p.is_relative()) {
+      const fs::path beside = fs::path(s.file).parent_path() / p;
+      // Shipped scenarios name data/... from the project root; accept that too when nothing lies beside the file.
+      p = fs::exists(beside) || !fs::exists(fs::path(MC_SOURCE_DIR) / p) ? beside : fs::path(MC_SOURCE_DIR) / p;
+    }
+    if (!fs::is_regular_file(p)) throw InputError(r.mark("mcmc.data"), "mcmc.data", "no such data file '" + p.string() + "'");
+    c.data = p.string();
+  } else if (!data.empty()) {
+    throw InputError(r.mark("mcmc.data"), "mcmc.data", "only task csv reads a data file; this task is '" + task + "'");
+  }
+  c.data_seed = static_cast<std::uint32_t>(r.number("mcmc.data_seed"));
+  c.test_fraction = r.number("mcmc.test_fraction");
+  c.samples = static_cast<std::uint64_t>(r.number("mcmc.samples"));
+  c.features = static_cast<std::uint64_t>(r.number("mcmc.features"));
+  c.noise_sigma = r.number("mcmc.noise_sigma");
+  c.bias = r.choice("mcmc.bias") == "true";
+  c.model = r.choice("mcmc.model");
+  if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole)
+    throw InputError(r.mark("mcmc.model"), "mcmc.model", c.task == McmcTask::kLinearRegression
+                         ? "task linear_regression needs model linear, got '" + c.model + "'"
+                         : "model linear is for task linear_regression (or cartpole); use logistic or mlp for task '" + task + "'");
+  if (c.task == McmcTask::kCartpole && c.model == "logistic")
+    throw InputError(r.mark("mcmc.model"), "mcmc.model", "task cartpole takes a linear or mlp policy, got 'logistic'");
+  c.hidden = static_cast<int>(r.number("mcmc.hidden"));
+  c.differential = r.choice("mcmc.weights") == "differential";
+  c.weight_scale = r.number("mcmc.weight_scale");
+  c.g_init = r.number("mcmc.g_init");
+  c.g_ref = r.number("mcmc.g_ref");
+  const DeviceModel& m = s.device;
+  if (c.g_init <= m.g_min || c.g_init >= m.g_max)
+    throw InputError(r.mark("mcmc.g_init"), "mcmc.g_init", "must lie between device.g_min and device.g_max");
+  c.prior_sigma = r.number("mcmc.prior_sigma");
+  const std::string proposal = r.choice("mcmc.proposal");
+  c.proposal = proposal == "device" ? McmcProposal::kDevice : McmcProposal::kGaussian;
+  c.proposal_sigma = r.number("mcmc.proposal_sigma");
+  c.acceptance = r.choice("mcmc.acceptance") == "plain" ? McmcAcceptance::kPlain : McmcAcceptance::kHastings;
+  c.restore = r.choice("mcmc.restore") == "reprogram" ? McmcRestore::kReprogram : McmcRestore::kIdeal;
+  c.age_cycles = static_cast<std::uint64_t>(r.number("mcmc.age_cycles"));
+  c.chains = static_cast<std::uint64_t>(r.number("mcmc.chains"));
+  c.iterations = static_cast<std::uint64_t>(r.number("mcmc.iterations"));
+  c.burn_in = r.number("mcmc.burn_in");
+  c.thin = static_cast<std::uint64_t>(r.number("mcmc.thin"));
+  if (c.iterations - static_cast<std::uint64_t>(c.burn_in * c.iterations) < c.thin * 4)
+    throw InputError(r.mark("mcmc.thin"), "mcmc.thin", "keeps fewer than 4 samples per chain after burn-in; lower thin or burn_in, or raise iterations");
+  c.checkpoints_per_decade = static_cast<int>(r.number("mcmc.checkpoints_per_decade"));
+  c.diagnostic_chains = static_cast<std::uint64_t>(r.number("mcmc.diagnostic_chains"));
+  c.trace_chains = static_cast<std::uint64_t>(r.number("mcmc.trace_chains"));
+  c.stored_samples = static_cast<std::uint64_t>(r.number("mcmc.stored_samples"));
+  c.temperature = r.number("mcmc.temperature");
+  c.episodes = static_cast<int>(r.number("mcmc.episodes"));
+  c.test_episodes = static_cast<int>(r.number("mcmc.test_episodes"));
+  c.episode_steps = static_cast<int>(r.number("mcmc.episode_steps"));
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> log_checkpoints(std::uint64_t cycles, int per_decade) {
@@ -402,7 +466,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   m.pulse_width = static_cast<float>(r.number("device.pulse.width"));
 
   // Workload blocks: only the selected one is resolved; giving the other is almost surely a mistake.
-  for (const char* other : {"endurance", "write_verify"}) {
+  for (const char* other : {"endurance", "write_verify", "mcmc"}) {
     if (s.workload == other) continue;
     for (const auto& [k, v] : given)
       if (k.rfind(std::string(other) + ".", 0) == 0)
@@ -429,6 +493,8 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
     e.read_threshold = static_cast<float>(r.number("endurance.read_threshold"));
     if (lrs_median(m, e.compliance) > m.g_max)
       throw InputError(r.mark("endurance.compliance"), "endurance.compliance", "its median LRS conductance " + fmt_num(lrs_median(m, e.compliance)) + " uS is above device.g_max");
+  } else if (s.workload == "mcmc") {
+    resolve_mcmc(r, s);
   } else {
     WriteVerifySpec& w = s.write_verify;
     w.devices = static_cast<std::uint64_t>(r.number("write_verify.devices"));

@@ -7,6 +7,7 @@
 
 #include "endurance/endurance.hpp"
 #include "endurance/write_verify.hpp"
+#include "mcmc/mcmc.hpp"
 #include "scenario/error.hpp"
 
 namespace mc {
@@ -26,6 +27,31 @@ struct WriteVerifySpec {
   PulseLaw law = PulseLaw::kRetry;
 };
 
+enum class McmcTask : int { kCsv = 0, kIllustrative2d = 1, kLinearRegression = 2, kCartpole = 3 };
+
+struct McmcSpec {
+  McmcTask task = McmcTask::kCsv;
+  std::string data;            ///< resolved path of the CSV (task csv)
+  double test_fraction = 0.2;
+  std::uint32_t data_seed = 1;
+  std::uint64_t samples = 0, features = 0;
+  double noise_sigma = 0;
+  bool bias = true;
+  std::string model;           ///< "logistic" | "mlp" | "linear"
+  int hidden = 0;
+  bool differential = true;
+  double weight_scale = 0, g_init = 0, g_ref = 0, prior_sigma = 1, proposal_sigma = 0;
+  McmcProposal proposal = McmcProposal::kDevice;
+  McmcAcceptance acceptance = McmcAcceptance::kHastings;
+  McmcRestore restore = McmcRestore::kReprogram;
+  std::uint64_t age_cycles = 0, chains = 0, iterations = 0, thin = 1;
+  double burn_in = 0.5;
+  int checkpoints_per_decade = 8;
+  std::uint64_t diagnostic_chains = 0, trace_chains = 0, stored_samples = 0;
+  double temperature = 1;
+  int episodes = 0, test_episodes = 0, episode_steps = 0;
+};
+
 struct Scenario {
   std::string file;      ///< as given
   std::string name;
@@ -35,6 +61,7 @@ struct Scenario {
   DeviceModel device{};
   EnduranceSpec endurance;
   WriteVerifySpec write_verify;
+  McmcSpec mcmc;
   nlohmann::ordered_json resolved;  ///< every key → resolved value (internal units), for manifests
 
   EnduranceParams endurance_params() const { return EnduranceParams{device, endurance.compliance, endurance.read_threshold, seed}; }

@@ -16,7 +16,7 @@ struct RunOptions {
   std::atomic<std::uint64_t>* progress = nullptr;  ///< when set (a sweep), work is counted here, not shown
 };
 
-/// Work units a point reports through its progress counter (device-cycles, or devices for write_verify).
+/// Work units a point reports through its progress counter (device-cycles, devices for write_verify, chain-steps for mcmc).
 std::uint64_t point_work(const Scenario& s);
 
 /// What a run reports at the end: a table a person reads (label, value) and the folder.
@@ -45,6 +45,7 @@ nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, d
 class OutputFolder;
 RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 
 /// One interval of the endurance workload on the chosen backend (shared by the workload and the bench).
 struct IntervalTally;

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "endurance/driver.hpp"
+#include "scenario/scenario.hpp"
+#include "workloads/mcmc.hpp"
 #include "../support/model_fixtures.hpp"
 #if defined(MC_HAVE_CUDA)
 #include "common/gpu_info.hpp"
@@ -128,6 +130,41 @@ TEST(CudaBackend, WriteVerifyMatchesCpu) {
   EXPECT_LE(std::fabs(mc_ - mg), 4 * se) << "mean SET pulses: CPU " << mc_ << " vs CUDA " << mg << " = "
                                          << (mc_ - mg) / se << " SE (limit 4)";
   EXPECT_TRUE(CountsAgree("non-converged", n - conv_c, n - conv_g, 5));
+}
+
+/// Posterior means and sds of every weight over the chains' last states, per backend.
+std::vector<std::pair<double, double>> mcmc_moments(const mc::Backend& b, const mc::McmcProblem& pb, int chains, std::uint64_t steps) {
+  auto ch = mc::make_mcmc_chains(b, pb, chains, false, mc::RunHooks{});
+  ch->init();
+  ch->steps(0, steps);
+  const mc::McmcState& st = ch->state();
+  std::vector<std::pair<double, double>> m(pb.params.params, {0.0, 0.0});
+  std::vector<float> w(pb.params.params);
+  for (int c = 0; c < chains; ++c) {
+    mc::chain_weights(pb, st, c, w.data());
+    for (int p = 0; p < pb.params.params; ++p) m[p].first += w[p], m[p].second += double(w[p]) * w[p];
+  }
+  for (auto& [s, s2] : m) s /= chains, s2 = std::sqrt(s2 / chains - s * s);
+  return m;
+}
+
+TEST(CudaBackend, McmcChainsMatchCpu) {
+  MC_GPU_OR_SKIP(gpu);
+  // Independent chains' final states are independent posterior draws on both backends (the draws are the same
+  // integers, the likelihood sums round differently): means within 4 SE, for the cached and the noisy path.
+  for (const char* noise : {"none", "gaussian"}) {
+    const std::string text = std::string("workload: mcmc\ndevice: {preset: hfo2_1t1r, read: {noise: ") + noise +
+                             "}}\nmcmc: {task: csv, data: data/breast_cancer.csv, chains: 2048, iterations: 100, thin: 5}\n";
+    const mc::McmcProblem pb = mc::make_mcmc_problem(mc::parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/x.yaml"));
+    mc::Backend cpu, cuda;
+    cuda.kind = mc::Backend::kCuda, cuda.gpu = gpu;
+    const auto a = mcmc_moments(cpu, pb, 2048, 1500), b = mcmc_moments(cuda, pb, 2048, 1500);
+    for (int p = 0; p < pb.params.params; ++p) {
+      const double se = std::sqrt((a[p].second * a[p].second + b[p].second * b[p].second) / 2048);
+      EXPECT_LE(std::fabs(a[p].first - b[p].first), 4 * se) << noise << " " << pb.param_names[p] << ": CPU " << a[p].first
+                                                          << " vs CUDA " << b[p].first;
+    }
+  }
 }
 
 #else
