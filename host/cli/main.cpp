@@ -239,23 +239,24 @@ long peak_rss_mb() {
   return u.ru_maxrss / 1024;
 }
 
-/// Runs a baseline script that prints one JSON object; returns it, or null with *why set.
-nlohmann::json run_json_script(const std::string& cmd, std::string* why) {
+/// Runs a NumPy baseline (tools/baselines/<script> <args> --json, which prints one JSON object with "rate" and
+/// "peak_mb") and prints its rate, `detail` and its ratio to ours; a failure to run it is reported, not fatal.
+void print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
   std::string output;
   FILE* f = popen(cmd.c_str(), "r");
-  if (!f) {
-    *why = "cannot start " + cmd;
-    return nullptr;
-  }
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, f)) output += buf;
-  const int rc = pclose(f);
   try {
+    if (!f) throw std::runtime_error("cannot start it");
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, f)) output += buf;
+    const int rc = pclose(f);
     if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
-    return nlohmann::json::parse(output);
+    const nlohmann::json j = nlohmann::json::parse(output);
+    const double brate = j.at("rate").get<double>();
+    std::printf("numpy baseline: %.3g %s (%s, peak %.0f MB)\n", brate, unit, detail.c_str(), j.at("peak_mb").get<double>());
+    std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
   } catch (const std::exception& e) {
-    *why = cmd + ": " + e.what();
-    return nullptr;
+    std::printf("numpy baseline: not measured (%s: %s)\n", cmd.c_str(), e.what());
   }
 }
 
@@ -293,19 +294,9 @@ int cmd_bench_mcmc(std::uint64_t chains, std::uint64_t steps, const std::string&
                 full ? "full re-evaluation" : "cached logits", rates[full], static_cast<unsigned long long>(n), dt);
   }
   if (baseline) {
-    const std::string script = std::string(MC_SOURCE_DIR) + "/tools/baselines/mcmc_numpy.py";
     const std::uint64_t bsteps = std::min<std::uint64_t>(steps, 200);
-    const std::string cmd = fmt::format("/usr/bin/python3 '{}' --chains {} --steps {} --seed 1 --json", script, chains, bsteps);
-    std::string why;
-    const nlohmann::json j = run_json_script(cmd, &why);
-    if (j.is_null()) {
-      std::printf("numpy baseline: not measured (%s)\n", why.c_str());
-    } else {
-      const double brate = j.at("rate").get<double>();
-      std::printf("numpy baseline: %.3g chain-steps/s (%llu chains, %llu steps, cached logits, peak %.0f MB)\n", brate,
-                  static_cast<unsigned long long>(chains), static_cast<unsigned long long>(bsteps), j.at("peak_mb").get<double>());
-      std::printf("ratio memcarlo/numpy: %.1fx\n", rates[0] / brate);
-    }
+    print_baseline("mcmc_numpy.py", fmt::format("--chains {} --steps {} --seed 1", chains, bsteps), "chain-steps/s",
+                   fmt::format("{} chains, {} steps, cached logits", chains, bsteps), rates[0]);
   }
   std::printf("mcmc: %.3g chain-steps/s (%s, %llu chains, logistic regression breast_cancer, cached logits, peak %ld MB)\n", rates[0],
               backend.name.c_str(), static_cast<unsigned long long>(chains), peak_rss_mb());
@@ -338,19 +329,9 @@ int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycl
   std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
   std::printf("memcarlo %s: %.3g s for %.3g write events\n", backend.name.c_str(), dt, 2.0 * devices * cycles);
   if (baseline) {
-    const std::string script = std::string(MC_SOURCE_DIR) + "/tools/baselines/endurance_numpy.py";
     const std::uint64_t bc = baseline_cycles > 0 ? std::min(cycles, baseline_cycles) : cycles;
-    const std::string cmd = fmt::format("/usr/bin/python3 '{}' --devices {} --cycles {} --seed 1 --json", script, devices, bc);
-    std::string why;
-    const nlohmann::json j = run_json_script(cmd, &why);
-    if (j.is_null()) {
-      std::printf("numpy baseline: not measured (%s)\n", why.c_str());
-    } else {
-      const double brate = j.at("rate").get<double>();
-      std::printf("numpy baseline: %.3g write-events/s (%llu devices, %llu cycles, peak %.0f MB)\n", brate,
-                  static_cast<unsigned long long>(devices), static_cast<unsigned long long>(bc), j.at("peak_mb").get<double>());
-      std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
-    }
+    print_baseline("endurance_numpy.py", fmt::format("--devices {} --cycles {} --seed 1", devices, bc), "write-events/s",
+                   fmt::format("{} devices, {} cycles", devices, bc), rate);
   }
   std::printf("endurance: %.3g write-events/s (%s, %llu devices, %llu cycles, peak %ld MB)\n", rate, backend.name.c_str(),
               static_cast<unsigned long long>(devices), static_cast<unsigned long long>(cycles), peak_rss_mb());

@@ -151,7 +151,7 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
     q.model = c.model == "mlp" ? McmcModel::kMlp : d.classes == 2 ? McmcModel::kLogistic : McmcModel::kSoftmax;
     const std::vector<std::string> names = [&] {
       std::vector<std::string> v = d.features;
-      v.push_back("1");
+      if (c.bias) v.push_back("1");
       return v;
     }();
     const int h = q.model == McmcModel::kMlp ? c.hidden : 0;
@@ -165,15 +165,9 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
     }
   }
   q.features = inputs + (c.bias ? 1 : 0);
-  if (!c.bias) {  // drop the constant row of ones and the bias names
+  if (!c.bias) {  // drop the constant row of ones
     pb.train_xt.resize(static_cast<std::size_t>(q.features) * pb.n_train);
     pb.test_xt.resize(static_cast<std::size_t>(q.features) * pb.n_test);
-    if (c.task != McmcTask::kLinearRegression) {
-      std::vector<std::string> kept;
-      for (const std::string& nm : pb.param_names)
-        if (nm != "b" && nm.find(",1]") == std::string::npos) kept.push_back(nm);
-      pb.param_names = kept;
-    }
   }
   q.hidden = c.model == "mlp" ? c.hidden : 0;
   if (q.hidden > kMaxHidden) throw InputError(fmt::format("mcmc.hidden: at most {}", kMaxHidden));
@@ -181,11 +175,12 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
   q.params = q.hidden ? q.hidden * q.features + q.outputs * (q.hidden + 1) : q.outputs * q.features;
   if (c.task == McmcTask::kCartpole) {
     const char* in[] = {"x", "x_dot", "theta", "theta_dot", "1"};
+    const int n_in = q.features;  // the bias input "1" only when the model has one
     if (q.hidden == 0)
-      for (const char* f : in) pb.param_names.push_back(std::string(f) == "1" ? std::string("b") : std::string("w[") + f + "]");
+      for (int f = 0; f < n_in; ++f) pb.param_names.push_back(f == 4 ? std::string("b") : std::string("w[") + in[f] + "]");
     else
       for (int k = 0; k < q.hidden; ++k)
-        for (const char* f : in) pb.param_names.push_back(fmt::format("W1[{},{}]", k, f));
+        for (int f = 0; f < n_in; ++f) pb.param_names.push_back(fmt::format("W1[{},{}]", k, in[f]));
   }
   if (q.hidden)
     for (int a = 0; a < q.outputs; ++a)

@@ -96,6 +96,9 @@ void chain_steps(const McmcParams& q, const McmcData& d, bool incremental, std::
   float* w = sc.w.data();
   for (int p = 0; p < q.params; ++p) w[p] = weight_of(q, g, p);
   float lp = log_prior(q, w);
+  // Read energy is linear in G, so the array's read energy is that of the sum of its conductances.
+  double g_sum = 0.0;
+  for (std::size_t j = 0; j < D; ++j) g_sum += g[j];
   std::vector<float> g_read(D);
   for (std::uint64_t t = t0; t < t1; ++t) {
     const StepPlan pl = plan_step(q, chain, t, g, writes, st);
@@ -123,12 +126,8 @@ void chain_steps(const McmcParams& q, const McmcData& d, bool incremental, std::
           w[pl.param] = w_old;
         }
         if (q.proposal == McmcProposal::kDevice) {  // the array is read for every evaluation
-          g[pl.device] = pl.g_new;
-          double e = 0.0;
-          for (std::size_t j = 0; j < D; ++j) e += read_energy(q.device, g[j]);
-          g[pl.device] = pl.g_old;
           st.reads += D;
-          st.energy += e;
+          st.energy += read_energy(q.device, 1.0f) * (g_sum - pl.g_old + pl.g_new);
         }
       } else {
         g[pl.device] = pl.g_new;
@@ -141,6 +140,7 @@ void chain_steps(const McmcParams& q, const McmcData& d, bool incremental, std::
     }
     if (accept_step(pl, lt_new, s.log_target[chain])) {
       st.accepted += 1;
+      g_sum += static_cast<double>(pl.g_new) - pl.g_old;
       g[pl.device] = pl.g_new;
       w[pl.param] += pl.dw;
       if (incremental && row >= 0) {

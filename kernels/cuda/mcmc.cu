@@ -123,6 +123,9 @@ __global__ void steps_kernel(McmcParams q, DataView d, ChainArrays a, std::uint6
   McmcChainStats* st = a.stats + c;
   float* pre = a.pre ? a.pre + c * q.rows * d.n : nullptr;
   for (int p = threadIdx.x; p < q.params; p += blockDim.x) wt[p] = w[p] = weight_of(q, g, p);
+  double g_sum = 0.0;  // used by thread 0 only
+  if (threadIdx.x == 0)
+    for (int j = 0; j < q.devices; ++j) g_sum += g[j];
   __syncthreads();
   for (std::uint64_t t = t0; t < t1; ++t) {
     if (threadIdx.x == 0) plan = plan_step(q, c, t, g, writes, *st);
@@ -135,10 +138,8 @@ __global__ void steps_kernel(McmcParams q, DataView d, ChainArrays a, std::uint6
         if (q.hidden == 0 || pl.param < q.hidden * q.features) row = pl.param / q.features;
         if (threadIdx.x == 0) wt[pl.param] = w[pl.param] + pl.dw;
         if (threadIdx.x == 0 && q.proposal == McmcProposal::kDevice) {  // the array is read for every evaluation
-          double e = 0.0;
-          for (int j = 0; j < q.devices; ++j) e += read_energy(q.device, j == pl.device ? pl.g_new : g[j]);
           st->reads += static_cast<std::uint64_t>(q.devices);
-          st->energy += e;
+          st->energy += read_energy(q.device, 1.0f) * (g_sum - pl.g_old + pl.g_new);  // read energy is linear in G
         }
         __syncthreads();
       } else {
@@ -155,6 +156,7 @@ __global__ void steps_kernel(McmcParams q, DataView d, ChainArrays a, std::uint6
       accepted = accept_step(pl, lt_new, a.log_target[c]);
       if (accepted) {
         st->accepted += 1;
+        g_sum += static_cast<double>(pl.g_new) - pl.g_old;
         g[pl.device] = pl.g_new;
         w[pl.param] += pl.dw;
         a.log_lik[c] = ll_new;

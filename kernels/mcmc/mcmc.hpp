@@ -113,6 +113,21 @@ MC_HD float fast_tanh(float x) {
 /// y: class id (logistic, softmax, mlp) or target value (linear). kMaxOutputs bounds K.
 constexpr int kMaxOutputs = 16;
 constexpr int kMaxHidden = 64;
+/// The model's outputs (logits) of a data point: z itself, or for the mlp the output layer over tanh(z)
+/// written into out. Returns where they are.
+MC_HD const float* point_outputs(const McmcParams& q, const float* z, const float* w, float* out) {
+  if (q.model != McmcModel::kMlp) return z;
+  float h[kMaxHidden];
+  for (int k = 0; k < q.hidden; ++k) h[k] = fast_tanh(z[k]);
+  const float* v = w + q.hidden * q.features;
+  for (int a = 0; a < q.outputs; ++a) {
+    float s = v[a * (q.hidden + 1) + q.hidden];
+    for (int k = 0; k < q.hidden; ++k) s += v[a * (q.hidden + 1) + k] * h[k];
+    out[a] = s;
+  }
+  return out;
+}
+
 MC_HD float point_log_lik(const McmcParams& q, const float* z, const float* w, float y) {
   const int cls = static_cast<int>(y);
   if (q.model == McmcModel::kLinear) {
@@ -120,18 +135,7 @@ MC_HD float point_log_lik(const McmcParams& q, const float* z, const float* w, f
     return -0.5f * q.noise_inv_var * r * r;
   }
   float out[kMaxOutputs];
-  const float* o = z;
-  if (q.model == McmcModel::kMlp) {
-    float h[kMaxHidden];
-    for (int k = 0; k < q.hidden; ++k) h[k] = fast_tanh(z[k]);
-    const float* v = w + q.hidden * q.features;
-    for (int a = 0; a < q.outputs; ++a) {
-      float s = v[a * (q.hidden + 1) + q.hidden];
-      for (int k = 0; k < q.hidden; ++k) s += v[a * (q.hidden + 1) + k] * h[k];
-      out[a] = s;
-    }
-    o = out;
-  }
+  const float* o = point_outputs(q, z, w, out);
   if (q.outputs == 1) return (cls == 1 ? o[0] : 0.0f) - softplus(o[0]);
   float mx = o[0];
   for (int a = 1; a < q.outputs; ++a) mx = o[a] > mx ? o[a] : mx;
@@ -149,18 +153,7 @@ MC_HD void point_predict(const McmcParams& q, const float* z, const float* w, fl
     return;
   }
   float out[kMaxOutputs];
-  const float* o = z;
-  if (q.model == McmcModel::kMlp) {
-    float h[kMaxHidden];
-    for (int k = 0; k < q.hidden; ++k) h[k] = fast_tanh(z[k]);
-    const float* v = w + q.hidden * q.features;
-    for (int a = 0; a < q.outputs; ++a) {
-      float s = v[a * (q.hidden + 1) + q.hidden];
-      for (int k = 0; k < q.hidden; ++k) s += v[a * (q.hidden + 1) + k] * h[k];
-      out[a] = s;
-    }
-    o = out;
-  }
+  const float* o = point_outputs(q, z, w, out);
   if (q.outputs == 1) {
     p[1] = 1.0f / (1.0f + fast_exp(-o[0]));
     p[0] = 1.0f - p[1];
