@@ -9,5 +9,13 @@ constexpr std::uint32_t kDeviceToDevice = 1;  ///< per-device factors, lifetime,
 constexpr std::uint32_t kCycle = 2;           ///< per-device per-cycle writes and reads: counter {device, cycle, draw}
 constexpr std::uint32_t kWriteVerify = 3;     ///< write-and-verify pulses: counter {device, pulse, draw}
 constexpr std::uint32_t kDataSplit = 4;       ///< train/test splits of data sets: counter {row, 0, 0}
+// bayes_machine (ids 10-19).
+constexpr std::uint32_t kBayesSynthetic = 10;  ///< synthetic likelihood tables and samples: counter {row, table|sample, draw}
+constexpr std::uint32_t kBayesLfsrSeed = 11;   ///< random LFSR phases: counter {inference, lfsr, 0}
+constexpr std::uint32_t kBayesPhilox = 12;     ///< ideal generator bit-planes: counter {inference, 64-cycle word, block·8 + plane/2}
+constexpr std::uint32_t kBayesTie = 13;        ///< tie-breaks between equal counts: counter {inference, checkpoint, 0}
+constexpr std::uint32_t kBayesSeu = 14;        ///< single-event upsets: counter {inference, event, 0}
+constexpr std::uint32_t kBayesStorage = 15;    ///< programming and reads of stored bits: counter {chip·pairs + pair, reread, 0}
+constexpr std::uint32_t kBayesBer = 16;        ///< explicit bit errors of stored bits: counter {chip·bits + bit, reread, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream
