@@ -20,14 +20,6 @@ __global__ void __launch_bounds__(kBlock) bayes_kernel(const BayesMachineParams 
   if (k < n) bayes_infer(p, words + k * stride, first + k, out[k]);
 }
 
-template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  explicit DeviceBuffer(std::size_t count) { MC_CUDA_CHECK(cudaMalloc(&ptr, std::max<std::size_t>(count, 1) * sizeof(T))); }
-  ~DeviceBuffer() { cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
 
 }  // namespace
 
@@ -39,12 +31,12 @@ void bayes_machine_cuda(int gpu, const BayesMachineParams& params, const std::ui
   DeviceBuffer<std::uint64_t> next64(lfsr ? states : 1);
   DeviceBuffer<std::uint16_t> jump64(lfsr ? states : 1);
   if (lfsr) {
-    MC_CUDA_CHECK(cudaMemcpy(next64.ptr, params.next64, states * sizeof(std::uint64_t), cudaMemcpyHostToDevice));
-    MC_CUDA_CHECK(cudaMemcpy(jump64.ptr, params.jump64, states * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
+    MC_CUDA_CHECK(cudaMemcpy(next64.data(), params.next64, states * sizeof(std::uint64_t), cudaMemcpyHostToDevice));
+    MC_CUDA_CHECK(cudaMemcpy(jump64.data(), params.jump64, states * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
   }
   BayesMachineParams p = params;
-  p.next64 = next64.ptr;
-  p.jump64 = jump64.ptr;
+  p.next64 = next64.data();
+  p.jump64 = jump64.data();
   const std::size_t blocks = static_cast<std::size_t>(params.classes) * params.observations;
   std::size_t free_bytes = 0, total_bytes = 0;
   MC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
@@ -53,16 +45,16 @@ void bayes_machine_cuda(int gpu, const BayesMachineParams& params, const std::ui
   if (batch == 0) throw std::runtime_error("bayes_machine_cuda: out of GPU memory; free the GPU or use the CPU backend");
   DeviceBuffer<std::uint16_t> d_words(stride ? batch * stride : blocks);
   DeviceBuffer<BayesOutcome> d_out(batch);
-  if (!stride) MC_CUDA_CHECK(cudaMemcpy(d_words.ptr, words, blocks * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
+  if (!stride) MC_CUDA_CHECK(cudaMemcpy(d_words.data(), words, blocks * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
   for (std::uint64_t b0 = 0; b0 < n; b0 += batch) {
     if (hooks.cancel && hooks.cancel->load(std::memory_order_relaxed)) return;
     const std::uint64_t m = std::min(batch, n - b0);
     if (stride)
-      MC_CUDA_CHECK(cudaMemcpy(d_words.ptr, words + b0 * stride, m * stride * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
+      MC_CUDA_CHECK(cudaMemcpy(d_words.data(), words + b0 * stride, m * stride * sizeof(std::uint16_t), cudaMemcpyHostToDevice));
     const unsigned grid = static_cast<unsigned>((m + kBlock - 1) / kBlock);
-    bayes_kernel<<<grid, kBlock>>>(p, d_words.ptr, stride, first + b0, m, d_out.ptr);
+    bayes_kernel<<<grid, kBlock>>>(p, d_words.data(), stride, first + b0, m, d_out.data());
     MC_CUDA_CHECK(cudaGetLastError());
-    MC_CUDA_CHECK(cudaMemcpy(out + b0, d_out.ptr, m * sizeof(BayesOutcome), cudaMemcpyDeviceToHost));
+    MC_CUDA_CHECK(cudaMemcpy(out + b0, d_out.data(), m * sizeof(BayesOutcome), cudaMemcpyDeviceToHost));
     if (hooks.progress) hooks.progress->fetch_add(m, std::memory_order_relaxed);
   }
 }
