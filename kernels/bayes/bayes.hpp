@@ -151,15 +151,20 @@ MC_HD int lfsr_of(const BayesMachineParams& p, int y, int i) {
   }
 }
 
-/// Start state of LFSR k at power-on for an inference: random (a uniform nonzero state from Philox, i.e. a
-/// uniform phase of a maximal LFSR), or fixed (k·spacing steps after lfsr_seed, stepped through the table).
+/// Random start state from a 32-bit word: uniform on 1..2^B−1 up to a relative bias below 2^B/2^32.
+MC_HD std::uint32_t lfsr_random_state(std::uint32_t x, int bits) {
+  const std::uint32_t mask = (1u << bits) - 1u;
+  return 1u + static_cast<std::uint32_t>((static_cast<std::uint64_t>(x) * mask) >> 32);
+}
+
+/// Start state of LFSR k at power-on for an inference: random (a uniform nonzero state, i.e. a uniform phase of
+/// a maximal LFSR, from word k mod 4 of philox({seed, kBayesLfsrSeed}, inference, k / 4, 0)), or fixed
+/// (k·spacing steps after lfsr_seed).
 MC_HD std::uint32_t lfsr_start(const BayesMachineParams& p, std::uint64_t inference, int k) {
   const std::uint32_t mask = (1u << p.bits) - 1u;
   if (p.seeding == LfsrSeeding::kRandom) {
-    const U32x4 r = philox(RngKey{p.seed, stream::kBayesLfsrSeed}, inference, static_cast<std::uint64_t>(k), 0);
-    // Uniform on 1..2^B−1 (64-bit multiply-shift: bias below 2^−48).
-    const std::uint64_t x = (static_cast<std::uint64_t>(r.v[0]) << 16) ^ r.v[1];
-    return 1u + static_cast<std::uint32_t>(((x & 0xffffffffffffull) * mask) >> 48);
+    const U32x4 r = philox(RngKey{p.seed, stream::kBayesLfsrSeed}, inference, static_cast<std::uint64_t>(k >> 2), 0);
+    return lfsr_random_state(r.v[k & 3], p.bits);
   }
   std::uint32_t s = p.lfsr_seed & mask;
   std::uint64_t steps = static_cast<std::uint64_t>(k) * p.lfsr_spacing;
@@ -169,6 +174,23 @@ MC_HD std::uint32_t lfsr_start(const BayesMachineParams& p, std::uint64_t infere
   }
   for (; steps > 0; --steps) s = lfsr_step(s, p.taps, p.bits);
   return s;
+}
+
+/// Start states of LFSRs 0..count−1 (as lfsr_start), four per Philox call in a loop the compiler vectorizes.
+MC_HD void lfsr_starts(const BayesMachineParams& p, std::uint64_t inference, int count, std::uint16_t* out) {
+  if (p.seeding != LfsrSeeding::kRandom) {
+    for (int k = 0; k < count; ++k) out[k] = static_cast<std::uint16_t>(lfsr_start(p, inference, k));
+    return;
+  }
+  const RngKey key{p.seed, stream::kBayesLfsrSeed};
+  const std::uint32_t lo = static_cast<std::uint32_t>(inference), hi = static_cast<std::uint32_t>(inference >> 32);
+  const int quads = (count + 3) / 4;
+  std::uint16_t tmp[kBayesMaxBlocks + 4];
+  for (int q = 0; q < quads; ++q) {
+    const U32x4 r = philox_words(key, lo, hi, static_cast<std::uint32_t>(q), step_hi_draw(static_cast<std::uint64_t>(q), 0));
+    for (int h = 0; h < 4; ++h) tmp[4 * q + h] = static_cast<std::uint16_t>(lfsr_random_state(r.v[h], p.bits));
+  }
+  for (int k = 0; k < count; ++k) out[k] = tmp[k];
 }
 
 // ------------------------------------------------------------------------------------ bit-sliced compare
@@ -319,43 +341,73 @@ MC_HD SeuStream seu_stream(const BayesMachineParams& p, std::uint64_t inference)
 
 // --------------------------------------------------------------------------------------------- inference
 
-/// The AND over a row's observations of 64 LFSR cycles, for B fixed at compile time. Table lookups first,
-/// then the compares in a separate loop that the compiler vectorizes across observations.
+/// The AND over a row's observations of 64 LFSR cycles, for B fixed at compile time. cur[i]: the output bits
+/// of observation i's LFSR for this word's 64 cycles; st[i]: its state at the start of the next word; m[j][i]:
+/// all ones where bit j of the word is 1. The table lookups come first, then the compares in a loop that the
+/// compiler vectorizes across observations.
 template <int B>
-MC_HD std::uint64_t lfsr_row_word(const BayesMachineParams& p, std::uint16_t* st, const std::uint16_t* row_words) {
-  std::uint64_t w0[kBayesMaxObservations], w1[kBayesMaxObservations];
+MC_HD std::uint64_t lfsr_row_word(const BayesMachineParams& p, std::uint16_t* st, std::uint64_t* cur,
+                                  const std::uint64_t (*m)[kBayesMaxObservations]) {
+  std::uint64_t nxt[kBayesMaxObservations];
   const int n = p.observations;
   for (int i = 0; i < n; ++i) {
-    const std::uint16_t s1 = p.jump64[st[i]];
-    w0[i] = p.next64[st[i]];
-    w1[i] = p.next64[s1];
-    st[i] = s1;
+    nxt[i] = p.next64[st[i]];
+    st[i] = p.jump64[st[i]];
   }
   std::uint64_t row = ~std::uint64_t{0};
-  for (int i = 0; i < n; ++i) row &= lfsr_block_bits(w0[i], w1[i], row_words[i], B);
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t w0 = cur[i], w1 = nxt[i];
+    std::uint64_t gt = 0, eq = ~std::uint64_t{0};
+    for (int j = B - 1; j >= 0; --j) {
+      const std::uint64_t r = lfsr_plane(w0, w1, j);
+      gt |= eq & r & ~m[j][i];
+      eq &= ~(r ^ m[j][i]);
+    }
+    row &= ~gt;
+    cur[i] = w1;
+  }
   return row;
 }
 
-MC_HD std::uint64_t lfsr_row_word_any(const BayesMachineParams& p, std::uint16_t* st, const std::uint16_t* row_words) {
+template <int B>
+MC_HD void lfsr_row(const BayesMachineParams& p, const std::uint16_t* start, int y, const std::uint16_t* row_words,
+                    std::uint64_t* row_out, std::uint64_t n_words) {
+  std::uint16_t st[kBayesMaxObservations];
+  std::uint64_t cur[kBayesMaxObservations];
+  std::uint64_t m[B][kBayesMaxObservations];
+  for (int i = 0; i < p.observations; ++i) {
+    const std::uint16_t s0 = start[lfsr_of(p, y, i)];
+    cur[i] = p.next64[s0];
+    st[i] = p.jump64[s0];
+    for (int j = 0; j < B; ++j) m[j][i] = std::uint64_t{0} - ((row_words[i] >> j) & 1u);
+  }
+  for (std::uint64_t w = 0; w < n_words; ++w) row_out[w] = lfsr_row_word<B>(p, st, cur, m);
+}
+
+/// One class row of an LFSR machine over n_words 64-cycle words (row_out[w]: the AND bits of word w).
+MC_HD void lfsr_row_any(const BayesMachineParams& p, const std::uint16_t* start, int y, const std::uint16_t* row_words,
+                        std::uint64_t* row_out, std::uint64_t n_words) {
   switch (p.bits) {
-    case 1: return lfsr_row_word<1>(p, st, row_words);
-    case 2: return lfsr_row_word<2>(p, st, row_words);
-    case 3: return lfsr_row_word<3>(p, st, row_words);
-    case 4: return lfsr_row_word<4>(p, st, row_words);
-    case 5: return lfsr_row_word<5>(p, st, row_words);
-    case 6: return lfsr_row_word<6>(p, st, row_words);
-    case 7: return lfsr_row_word<7>(p, st, row_words);
-    case 8: return lfsr_row_word<8>(p, st, row_words);
-    case 9: return lfsr_row_word<9>(p, st, row_words);
-    case 10: return lfsr_row_word<10>(p, st, row_words);
-    case 11: return lfsr_row_word<11>(p, st, row_words);
-    case 12: return lfsr_row_word<12>(p, st, row_words);
-    case 13: return lfsr_row_word<13>(p, st, row_words);
-    case 14: return lfsr_row_word<14>(p, st, row_words);
-    case 15: return lfsr_row_word<15>(p, st, row_words);
-    default: return lfsr_row_word<16>(p, st, row_words);
+    case 1: return lfsr_row<1>(p, start, y, row_words, row_out, n_words);
+    case 2: return lfsr_row<2>(p, start, y, row_words, row_out, n_words);
+    case 3: return lfsr_row<3>(p, start, y, row_words, row_out, n_words);
+    case 4: return lfsr_row<4>(p, start, y, row_words, row_out, n_words);
+    case 5: return lfsr_row<5>(p, start, y, row_words, row_out, n_words);
+    case 6: return lfsr_row<6>(p, start, y, row_words, row_out, n_words);
+    case 7: return lfsr_row<7>(p, start, y, row_words, row_out, n_words);
+    case 8: return lfsr_row<8>(p, start, y, row_words, row_out, n_words);
+    case 9: return lfsr_row<9>(p, start, y, row_words, row_out, n_words);
+    case 10: return lfsr_row<10>(p, start, y, row_words, row_out, n_words);
+    case 11: return lfsr_row<11>(p, start, y, row_words, row_out, n_words);
+    case 12: return lfsr_row<12>(p, start, y, row_words, row_out, n_words);
+    case 13: return lfsr_row<13>(p, start, y, row_words, row_out, n_words);
+    case 14: return lfsr_row<14>(p, start, y, row_words, row_out, n_words);
+    case 15: return lfsr_row<15>(p, start, y, row_words, row_out, n_words);
+    default: return lfsr_row<16>(p, start, y, row_words, row_out, n_words);
   }
 }
+
+constexpr std::uint64_t kBayesChunkWords = 64;  ///< 64-cycle words of a row computed per pass (4096 cycles)
 
 /// Bit-parallel inference without upsets. words: [classes × observations] the latched words of this inference.
 MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t inference, BayesOutcome& o) {
@@ -363,38 +415,51 @@ MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, s
   const int L = lfsr_count(p);
   std::uint64_t reach[kBayesMaxClasses];
   std::uint32_t at_k[kBayesMaxCheckpoints][kBayesMaxClasses];
+  std::uint16_t start[kBayesMaxBlocks];
+  if (p.generator == BayesGenerator::kLfsr) lfsr_starts(p, inference, L, start);
+  (void)L;
   for (int y = 0; y < p.classes; ++y) {
-    std::uint16_t st[kBayesMaxObservations];
-    if (p.generator == BayesGenerator::kLfsr) {
-      for (int i = 0; i < p.observations; ++i) {
-        const int k = lfsr_of(p, y, i);
-        st[i] = static_cast<std::uint16_t>(L == 1 && i > 0 ? st[0] : lfsr_start(p, inference, k));
-      }
-    }
     const std::uint16_t* row_words = words + y * p.observations;
     std::uint64_t count = 0;
     reach[y] = 0;
     int next_k = 0;
-    for (std::uint64_t w = 0; w < n_words; ++w) {
-      const std::uint64_t t0 = 64 * w;
-      const std::uint64_t valid = p.cycles - t0 >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (p.cycles - t0)) - 1;
-      std::uint64_t row = valid;
+    // LFSR rows are computed in chunks of words (the state carried in `start_row`), then counted.
+    std::uint16_t start_row[kBayesMaxBlocks];
+    std::uint64_t chunk[kBayesChunkWords];
+    for (std::uint64_t c0 = 0; c0 < n_words; c0 += kBayesChunkWords) {
+      const std::uint64_t c1 = n_words - c0 < kBayesChunkWords ? n_words : c0 + kBayesChunkWords;
       if (p.generator == BayesGenerator::kLfsr) {
-        row &= lfsr_row_word_any(p, st, row_words);
+        const std::uint16_t* from = c0 == 0 ? start : start_row;
+        lfsr_row_any(p, from, y, row_words, chunk, c1 - c0);
+        if (c1 < n_words) {  // advance this row's LFSRs to the next chunk (64·(c1 − c0) steps)
+          for (int i = 0; i < p.observations; ++i) {
+            std::uint32_t s = from[lfsr_of(p, y, i)];
+            for (std::uint64_t w = c0; w < c1; ++w) s = p.jump64[s];
+            start_row[lfsr_of(p, y, i)] = static_cast<std::uint16_t>(s);
+          }
+        }
       } else {
-        for (int i = 0; i < p.observations; ++i)
-          row &= philox_block_bits(p, inference, w, y * p.observations + i, row_words[i]);
+        for (std::uint64_t w = c0; w < c1; ++w) {
+          std::uint64_t row = ~std::uint64_t{0};
+          for (int i = 0; i < p.observations; ++i) row &= philox_block_bits(p, inference, w, y * p.observations + i, row_words[i]);
+          chunk[w - c0] = row;
+        }
       }
-      const int ones = popcount64(row);
-      while (next_k < p.checkpoints && p.checkpoint[next_k] <= t0 + 64) {
-        const std::uint64_t upto = p.checkpoint[next_k] - t0;  // 1..64 cycles of this word
-        const std::uint64_t m = upto >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << upto) - 1;
-        at_k[next_k][y] = static_cast<std::uint32_t>(count + popcount64(row & m));
-        ++next_k;
+      for (std::uint64_t w = c0; w < c1; ++w) {
+        const std::uint64_t t0 = 64 * w;
+        const std::uint64_t valid = p.cycles - t0 >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << (p.cycles - t0)) - 1;
+        const std::uint64_t row = chunk[w - c0] & valid;
+        const int ones = popcount64(row);
+        while (next_k < p.checkpoints && p.checkpoint[next_k] <= t0 + 64) {
+          const std::uint64_t upto = p.checkpoint[next_k] - t0;  // 1..64 cycles of this word
+          const std::uint64_t m = upto >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << upto) - 1;
+          at_k[next_k][y] = static_cast<std::uint32_t>(count + popcount64(row & m));
+          ++next_k;
+        }
+        if (p.early_stop && reach[y] == 0 && count + ones >= p.early_stop)
+          reach[y] = t0 + select_bit(row, static_cast<int>(p.early_stop - count - 1)) + 1;
+        count += ones;
       }
-      if (p.early_stop && reach[y] == 0 && count + ones >= p.early_stop)
-        reach[y] = t0 + select_bit(row, static_cast<int>(p.early_stop - count - 1)) + 1;
-      count += ones;
     }
     o.counts[y] = static_cast<std::uint32_t>(count);
   }
@@ -418,8 +483,7 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
   std::uint64_t reach[kBayesMaxClasses];
   const std::uint32_t cmask = p.counter_bits >= 32 ? 0xffffffffu : (1u << p.counter_bits) - 1u;
   for (int b = 0; b < blocks; ++b) words[b] = words_in[b];
-  if (p.generator == BayesGenerator::kLfsr)
-    for (int k = 0; k < L; ++k) st[k] = static_cast<std::uint16_t>(lfsr_start(p, inference, k));
+  if (p.generator == BayesGenerator::kLfsr) lfsr_starts(p, inference, L, st);
   for (int y = 0; y < p.classes; ++y) counter[y] = 0, reach[y] = 0;
   const std::uint64_t per_cycle = seu_bits_per_cycle(p);
   const std::uint64_t lfsr_bits = (p.seu_targets & kSeuLfsr) ? static_cast<std::uint64_t>(L) * p.bits : 0;
