@@ -281,6 +281,7 @@ void resolve_bayes_machine(Resolver& r, const std::string& file, BayesMachineSpe
     return (base.empty() ? fs::path(given) : base / given).string();
   };
   b.task = r.choice("bayes_machine.task");
+  b.task_seed = static_cast<std::uint32_t>(r.number("bayes_machine.task_seed"));
   b.test_fraction = r.number("bayes_machine.test_fraction");
   b.levels = static_cast<int>(r.number("bayes_machine.levels"));
   b.quantile_bins = r.choice("bayes_machine.binning") == "quantile";

@@ -33,6 +33,7 @@ struct BayesMachineSpec {
   std::string task;          ///< "synthetic" | "table" | "csv"
   std::string data_file;     ///< csv: data set path resolved against the scenario file
   std::string table_file;    ///< table: likelihood table path resolved against the scenario file
+  std::uint32_t task_seed = 1;
   double test_fraction = 0.3;
   int levels = 8;            ///< V: discretization levels of a continuous feature
   bool quantile_bins = true;

@@ -101,6 +101,7 @@ std::vector<KeySpec> build() {
              "synthetic: random known likelihood table; table: a likelihood table file; csv: learn from a data set."),
       text("bayes_machine.data", "", "csv: data set file (data/README.md format), relative to the scenario file."),
       text("bayes_machine.table", "", "table: likelihood table CSV (class,observation,level,probability), relative to the scenario file."),
+      integer("bayes_machine.task_seed", "1", 0, 4294967295.0, "Seed of the task (synthetic table, samples, train/test split), apart from the point's seed so sweep points share one task."),
       num("bayes_machine.test_fraction", D::kNone, "0.3", 0.01, 0.99, "csv: fraction of each class held out for inference (stratified)."),
       integer("bayes_machine.levels", "8", 2, 64, "csv: levels V each continuous feature is discretized into."),
       choice("bayes_machine.binning", {"quantile", "uniform"}, "quantile", "csv: bin edges from training quantiles, or uniform over the training range."),

@@ -50,7 +50,7 @@ void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, co
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
   const BayesMachineSpec& b = s.bayes_machine;
   const double t0 = now_seconds();
-  const BayesTask task = build_bayes_task(b, s.seed);
+  const BayesTask task = build_bayes_task(b, b.task_seed);
   const int C = task.classes, O = task.observations, V = task.levels, B = b.bits;
   const std::size_t blocks = static_cast<std::size_t>(C) * O;
   const std::uint64_t inferences = task.samples * b.repeats;
