@@ -115,13 +115,15 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
         for (int i = 0; i < O; ++i) logw[y * O + i] = task.logwords[task.index(y, i, task.x[sample * O + i])];
       bool fx_tied = false;
       std::uint32_t fx_up = 0;
-      const int fx = fixed_point_nb(logw.data(), C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed, n, &fx_tied, &fx_up);
+      const int fx = fixed_point_nb(logw.data(), C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed, stream::kBayesFixedPointSeu, n,
+                                    &fx_tied, &fx_up);
       fx_correct += fx == truth, fx_agree += fx == exact, fx_upsets += fx_up;
       BayesOutcome& o = outcomes[k];
       if (b.log_mode) {  // the logarithmic machine: its stored (possibly erroneous) log words, added
         bool tied = false;
         std::uint32_t up = 0;
-        const int d = fixed_point_nb(words.data() + k * blocks, C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed ^ 0x5bd1e995u, n, &tied, &up);
+        const int d = fixed_point_nb(words.data() + k * blocks, C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed, stream::kBayesLogSeu, n,
+                                     &tied, &up);
         for (int c = 0; c < K; ++c) o.decision[c] = static_cast<std::int16_t>(d), o.tied[c] = tied;
         o.early_decision = static_cast<std::int16_t>(d), o.early_tied = tied, o.cycles_to_decision = static_cast<std::uint64_t>(C) * O;
         o.upsets = up, o.slow_path = up > 0;

@@ -314,12 +314,12 @@ MC_HD std::uint64_t seu_bits_per_cycle(const BayesMachineParams& p) {
 struct SeuStream {
   double log1m_rate;
   std::uint64_t pos, end, event;
-  std::uint32_t seed;
+  std::uint32_t seed, stream_id;
   std::uint64_t inference;
 
   MC_HD std::uint64_t next() {
     if (!(log1m_rate < 0.0)) return pos = end;
-    const U32x4 r = philox(RngKey{seed, stream::kBayesSeu}, inference, event++, 0);
+    const U32x4 r = philox(RngKey{seed, stream_id}, inference, event++, 0);
     const double u = (static_cast<double>((static_cast<std::uint64_t>(r.v[0]) << 21) ^ (r.v[1] >> 11)) + 0.5) * (1.0 / 9007199254740992.0);
     const double gap = floor(log(u) / log1m_rate);
     const double room = static_cast<double>(end - pos);
@@ -335,6 +335,7 @@ MC_HD SeuStream seu_stream(const BayesMachineParams& p, std::uint64_t inference)
   s.end = p.cycles * seu_bits_per_cycle(p);
   s.event = 0;
   s.seed = p.seed;
+  s.stream_id = stream::kBayesSeu;
   s.inference = inference;
   return s;
 }
@@ -546,11 +547,12 @@ MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, 
 
 /// A conventional fixed-point naive Bayes [the comparison of Harabi 2023]: B-bit negative log-likelihood words
 /// summed into one accumulator per class of `acc_bits` bits, one word per cycle (classes × observations cycles),
-/// the smallest sum wins. Upsets at `rate` per bit per cycle hit the accumulators (all live for the whole run)
-/// and, with kSeuWords, the word being added. Ties broken as in decide(). Returns the class.
+/// the smallest sum wins. Upsets at `rate` per bit per cycle hit the accumulators (with kSeuCounters; all live
+/// for the whole run) and, with kSeuWords, the word being added, drawn on stream `stream_id` (kBayesFixedPointSeu
+/// or kBayesLogSeu). Ties broken as in decide(). Returns the class.
 MC_HD int fixed_point_nb(const std::uint16_t* logwords, int classes, int observations, int bits, int acc_bits,
-                         double rate, std::uint32_t targets, std::uint32_t seed, std::uint64_t inference, bool* tied,
-                         std::uint32_t* upsets) {
+                         double rate, std::uint32_t targets, std::uint32_t seed, std::uint32_t stream_id, std::uint64_t inference,
+                         bool* tied, std::uint32_t* upsets) {
   std::uint32_t acc[kBayesMaxClasses];
   for (int y = 0; y < classes; ++y) acc[y] = 0;
   const std::uint32_t amask = acc_bits >= 32 ? 0xffffffffu : (1u << acc_bits) - 1u;
@@ -562,7 +564,8 @@ MC_HD int fixed_point_nb(const std::uint16_t* logwords, int classes, int observa
   seu.pos = 0;
   seu.end = cycles * per_cycle;
   seu.event = 0;
-  seu.seed = seed ^ 0x9e3779b9u;  // a different key word from the stochastic machine's upsets of the same inference
+  seu.seed = seed;
+  seu.stream_id = stream_id;
   seu.inference = inference;
   std::uint64_t ev = seu.next();
   *upsets = 0;

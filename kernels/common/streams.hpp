@@ -17,5 +17,7 @@ constexpr std::uint32_t kBayesTie = 13;        ///< tie-breaks between equal cou
 constexpr std::uint32_t kBayesSeu = 14;        ///< single-event upsets: counter {inference, event, 0}
 constexpr std::uint32_t kBayesStorage = 15;    ///< programming and reads of stored bits: counter {chip·pairs + pair, reread, 0}
 constexpr std::uint32_t kBayesBer = 16;        ///< explicit bit errors of stored bits: counter {chip·bits + bit, reread, 0}
+constexpr std::uint32_t kBayesFixedPointSeu = 17;  ///< upsets of the conventional fixed-point naive Bayes: counter {inference, event, 0}
+constexpr std::uint32_t kBayesLogSeu = 18;         ///< upsets of the logarithmic machine (mode: log): counter {inference, event, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream

@@ -141,7 +141,7 @@ TEST(BayesFixedPoint, NoUpsetsGivesTheSmallestSum) {
   const std::uint16_t lw[6] = {3, 4, 5, 1, 1, 1};  // class 0: 12, class 1: 3
   bool tied = true;
   std::uint32_t up = 9;
-  EXPECT_EQ(fixed_point_nb(lw, 2, 3, 8, 10, 0.0, kSeuCounters, 1, 0, &tied, &up), 1);
+  EXPECT_EQ(fixed_point_nb(lw, 2, 3, 8, 10, 0.0, kSeuCounters, 1, stream::kBayesFixedPointSeu, 0, &tied, &up), 1);
   EXPECT_FALSE(tied);
   EXPECT_EQ(up, 0u);
 }

@@ -107,3 +107,24 @@ TEST(BayesValidation, ShippedSyntheticScenarioReachesTheExactNaiveBayes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BayesValidation, LogMachineAgreesWithTheExactNaiveBayes) {
+  // mode: log adds 8-bit log-likelihood words (Turck 2025): deterministic, limited only by quantization.
+  using namespace mc;
+  Scenario s = load_scenario(std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml");
+  s.bayes_machine.log_mode = true;
+  s.bayes_machine.bits = 8;
+  s.resolved["bayes_machine.mode"] = "log";
+  s.resolved["bayes_machine.bits"] = 8;
+  const std::string out = (std::filesystem::temp_directory_path() / ("mc_bayes_log_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(out);
+  run_scenario(s, choose_backend("cpu", 0), RunOptions{out, true});
+  const CsvFile r = read_csv(out + "/results.csv");
+  EXPECT_GE(std::stod(r.rows[0][r.column("agreement_with_exact")]), 0.99);
+  EXPECT_EQ(r.rows[0][r.column("mode")], "log");
+  std::filesystem::remove_all(out);
+}
+
+}  // namespace
