@@ -17,6 +17,7 @@
 
 #include "compare/compare.hpp"
 #include "common/gpu_info.hpp"
+#include "bayes/driver.hpp"
 #include "endurance/driver.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
@@ -69,6 +70,12 @@ int cmd_validate(const std::string& file) {
     rows.push_back({"checkpoints", fmt::format("{} (first {}, last {})", e.checkpoints.size(), e.checkpoints.front(), e.checkpoints.back())});
     rows.push_back({"compliance", fmt::format("{:.4g} uA (median LRS {:.4g} uS)", e.compliance, lrs_median(s.device, e.compliance))});
     rows.push_back({"estimated time", fmt::format("~{:.2g} s on 2 CPU cores at 6e8 write events/s", events / 6e8)});
+  } else if (s.workload == "bayes_machine") {
+    const auto& b = s.bayes_machine;
+    rows.push_back({"task", b.task + (b.task == "csv" ? " (" + b.data_file + ")" : b.task == "table" ? " (" + b.table_file + ")" : "")});
+    rows.push_back({"machine", fmt::format("{}, B = {}, T = {}, {}", b.log_mode ? "log" : "stochastic", b.bits, b.cycles,
+                                           b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox")});
+    rows.push_back({"inferences", fmt::format("{} samples x {} repeats{}", b.samples, b.repeats, plan.has_sweep ? " (point 0)" : "")});
   } else {
     const auto& w = s.write_verify;
     rows.push_back({"devices", std::to_string(w.devices)});
@@ -240,8 +247,9 @@ long peak_rss_mb() {
 }
 
 /// Runs a NumPy baseline (tools/baselines/<script> <args> --json, which prints one JSON object with "rate" and
-/// "peak_mb") and prints its rate, `detail` and its ratio to ours; a failure to run it is reported, not fatal.
-void print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
+/// "peak_mb") and prints its rate, `detail` and its ratio to ours; returns its rate, or 0 when it could not be run
+/// (reported, not fatal).
+double print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
   const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
   std::string output;
   FILE* f = popen(cmd.c_str(), "r");
@@ -255,8 +263,10 @@ void print_baseline(const std::string& script, const std::string& args, const ch
     const double brate = j.at("rate").get<double>();
     std::printf("numpy baseline: %.3g %s (%s, peak %.0f MB)\n", brate, unit, detail.c_str(), j.at("peak_mb").get<double>());
     std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
+    return brate;
   } catch (const std::exception& e) {
     std::printf("numpy baseline: not measured (%s: %s)\n", cmd.c_str(), e.what());
+    return 0;
   }
 }
 
@@ -303,9 +313,61 @@ int cmd_bench_mcmc(std::uint64_t chains, std::uint64_t steps, const std::string&
   return 0;
 }
 
+/// bayes_machine: a 10-class x 16-observation x 255-cycle machine (B = 8, per-block LFSRs with random phases),
+/// random likelihood words per inference, many inferences in parallel. One bit-op = one observation's bit for
+/// one class for one cycle, random-number generation included; every counted bit is computed.
+int cmd_bench_bayes(std::uint64_t inferences, const std::string& backend_name, int threads, bool baseline, std::uint64_t baseline_inferences) {
+  if (inferences < 1) throw InputError("--inferences: expected >= 1");
+  const int C = 10, O = 16, B = 8;
+  const std::uint64_t T = 255;
+  const std::string text = "workload: bayes_machine\nbayes_machine: {bits: 8, cycles: 255, generator: lfsr}\n";
+  const Scenario s = parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml");
+  const Backend backend = choose_backend(backend_name, threads);
+  const LfsrTables tables = build_lfsr_tables(s.bayes_machine.lfsr_taps, B);
+  BayesMachineParams p = bayes_machine_params(s.bayes_machine, C, O, 1, &tables);
+  p.checkpoints = 1;  // the machine's decision after T cycles (no accuracy-vs-cycles curve)
+  p.checkpoint[0] = T;
+  RunHooks hooks;
+  hooks.threads = threads;
+  hooks.cancel = &cancel_flag();
+  const std::uint64_t batch = std::min<std::uint64_t>(inferences, 1 << 16);
+  std::vector<std::uint16_t> words(batch * C * O);
+  for (std::size_t k = 0; k < words.size(); ++k) {
+    const U32x4 r = philox(RngKey{1, stream::kTest}, k, 0, 0);
+    words[k] = static_cast<std::uint16_t>(1 + (r.v[0] % 255));
+  }
+  std::vector<BayesOutcome> out(batch);
+  bayes_machine_infer(backend, p, words.data(), C * O, 0, std::min<std::uint64_t>(batch, 4096), out.data(), hooks);  // warm-up
+  std::uint64_t checksum = 0;
+  const double t0 = now_seconds();
+  for (std::uint64_t n0 = 0; n0 < inferences; n0 += batch) {
+    const std::uint64_t m = std::min(batch, inferences - n0);
+    bayes_machine_infer(backend, p, words.data(), C * O, n0, m, out.data(), hooks);
+    for (std::uint64_t k = 0; k < m; ++k) checksum += out[k].counts[0] + static_cast<std::uint64_t>(out[k].decision[p.checkpoints - 1]);
+  }
+  const double dt = now_seconds() - t0;
+  if (cancel_flag().load()) throw Interrupted();
+  const double bit_ops = static_cast<double>(inferences) * C * O * T;
+  const double rate = bit_ops / dt;
+  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
+  std::printf("memcarlo %s: %.3g s for %.3g bit-ops (%llu inferences, checksum %llu)\n", backend.name.c_str(), dt, bit_ops,
+              static_cast<unsigned long long>(inferences), static_cast<unsigned long long>(checksum));
+  std::printf("inferences/s: %.4g (%d classes x %d observations x %llu cycles)\n", inferences / dt, C, O, static_cast<unsigned long long>(T));
+  if (baseline) {
+    const std::uint64_t bn = baseline_inferences > 0 ? std::min(inferences, baseline_inferences) : std::min<std::uint64_t>(inferences, 20000);
+    const double brate = print_baseline("bayes_machine_numpy.py",
+                                        fmt::format("--classes {} --observations {} --cycles {} --bits {} --inferences {} --seed 1", C, O, T, B, bn),
+                                        "bit-ops/s", fmt::format("{} inferences", bn), rate);
+    if (brate > 0) std::printf("numpy baseline inferences/s: %.4g\n", brate / (static_cast<double>(C) * O * T));
+  }
+  std::printf("bayes_machine: %.3g bit-ops/s (%s, %d classes, %d observations, %llu cycles, %llu inferences, peak %ld MB)\n", rate,
+              backend.name.c_str(), C, O, static_cast<unsigned long long>(T), static_cast<unsigned long long>(inferences), peak_rss_mb());
+  return 0;
+}
+
 int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycles, const std::string& backend_name, int threads,
               bool baseline, std::uint64_t baseline_cycles) {
-  if (what != "endurance") throw InputError("bench: expected 'endurance' or 'mcmc', got '" + what + "'");
+  if (what != "endurance") throw InputError("bench: expected 'endurance', 'mcmc' or 'bayes_machine', got '" + what + "'");
   if (devices < 2 || devices % 2) throw InputError("--devices: expected an even number >= 2");
   if (cycles < 1) throw InputError("--cycles: expected >= 1");
   const std::string text = fmt::format("workload: endurance\ndevice: {{preset: hfo2_1t1r}}\nendurance: {{devices: {}, cycles: {}}}\n", devices, cycles);
@@ -352,6 +414,7 @@ int main(int argc, char** argv) {
       "  memcarlo bench endurance --devices 1000000 --cycles 1000\n"
       "  memcarlo bench mcmc --chains 4096\n"
       "  memcarlo run configs/scenarios/mcmc_breast_cancer.yaml\n"
+      "  memcarlo bench bayes_machine --inferences 1000000\n"
       "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
       "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
@@ -360,7 +423,7 @@ int main(int argc, char** argv) {
   std::string file, backend = "auto", what = "endurance", format = "markdown";
   int threads = 0;
   bool no_baseline = false;
-  std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 0;
+  std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 0, inferences = 1000000, baseline_inferences = 0;
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run a scenario (or its sweep) and write its output folder");
@@ -412,9 +475,11 @@ int main(int argc, char** argv) {
 
   auto* bench = app.add_subcommand("bench", "Measure throughput against the NumPy baseline");
   std::uint64_t chains = 4096, steps = 200;
-  bench->add_option("workload", what, "endurance | mcmc");
+  bench->add_option("workload", what, "endurance | mcmc | bayes_machine");
   bench->add_option("--chains", chains, "mcmc: chains (default 4096)");
   bench->add_option("--steps", steps, "mcmc: timed steps per chain (default 200; a tenth of them for the full re-evaluation)");
+  bench->add_option("--inferences", inferences, "bayes_machine: inferences (default 1000000)");
+  bench->add_option("--baseline-inferences", baseline_inferences, "bayes_machine: inferences for the NumPy baseline (default 20000)");
   bench->add_option("--devices", devices, "Devices (even)");
   bench->add_option("--cycles", cycles, "Cycles");
   bench->add_option("--backend", backend, "auto | cpu | cuda");
@@ -448,6 +513,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*bench && what == "mcmc") return cmd_bench_mcmc(chains, steps, backend, threads, !no_baseline);
+    if (*bench && what == "bayes_machine") return cmd_bench_bayes(inferences, backend, threads, !no_baseline, baseline_inferences);
     if (*bench) return cmd_bench(what, devices, cycles, backend, threads, !no_baseline, baseline_cycles);
     if (*schema) {
       std::fputs((format == "json" ? schema_json() : schema_markdown()).c_str(), stdout);

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "data/dataset.hpp"
+#include "data/likelihood_table.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/yaml_internal.hpp"
 
@@ -333,6 +335,110 @@ void resolve_mcmc(Resolver& r, Scenario& s) {
   c.episode_steps = static_cast<int>(r.number("mcmc.episode_steps"));
 }
 
+/// The bayes_machine block: keys, files (resolved against the scenario file and loaded once to check them),
+/// LFSR taps and seeds. Every mistake is one InputError; nothing runs.
+void resolve_bayes_machine(Resolver& r, const std::string& file, BayesMachineSpec& b) {
+  const auto relative = [&](const std::string& key) {
+    const std::string given = r.choice(key);
+    if (given.empty()) throw InputError(r.mark("bayes_machine.task"), key, "bayes_machine.task needs " + key + " (a file path)");
+    fs::path base = fs::path(file).parent_path();
+    return (base.empty() ? fs::path(given) : base / given).string();
+  };
+  b.task = r.choice("bayes_machine.task");
+  b.task_seed = static_cast<std::uint32_t>(r.number("bayes_machine.task_seed"));
+  b.test_fraction = r.number("bayes_machine.test_fraction");
+  b.levels = static_cast<int>(r.number("bayes_machine.levels"));
+  b.quantile_bins = r.choice("bayes_machine.binning") == "quantile";
+  b.smoothing = r.number("bayes_machine.smoothing");
+  b.prior = r.choice("bayes_machine.prior") == "yes";
+  b.syn_classes = static_cast<int>(r.number("bayes_machine.synthetic.classes"));
+  b.syn_observations = static_cast<int>(r.number("bayes_machine.synthetic.observations"));
+  b.syn_levels = static_cast<int>(r.number("bayes_machine.synthetic.levels"));
+  b.syn_samples = static_cast<std::uint64_t>(r.number("bayes_machine.synthetic.samples"));
+  b.syn_sharpness = r.number("bayes_machine.synthetic.sharpness");
+  int classes = b.syn_classes, observations = b.syn_observations;
+  b.samples = b.syn_samples;
+  if (b.task == "csv") {
+    b.data_file = relative("bayes_machine.data");
+    const Dataset d = load_csv_dataset(b.data_file, kBayesMaxObservations - (b.prior ? 1 : 0));
+    if (d.classes > kBayesMaxClasses)
+      throw InputError(SourceMark{b.data_file}, "", "has " + std::to_string(d.classes) + " classes; the machine holds at most " + std::to_string(kBayesMaxClasses));
+    classes = d.classes;
+    observations = static_cast<int>(d.features.size()) + (b.prior ? 1 : 0);
+    b.samples = stratified_split(d, b.test_fraction, 0).test.size();  // the count depends on the labels only
+  } else if (b.task == "table") {
+    b.table_file = relative("bayes_machine.table");
+    const LikelihoodTable t = load_likelihood_table(b.table_file, kBayesMaxClasses, kBayesMaxObservations, 64);
+    classes = t.classes;
+    observations = t.observations;
+  }
+  if (classes * observations > kBayesMaxBlocks)
+    throw InputError(r.mark("bayes_machine.task"), "bayes_machine.task", "the machine would have " + std::to_string(classes) + " x " +
+                     std::to_string(observations) + " blocks; at most " + std::to_string(kBayesMaxBlocks) + " are supported");
+  b.log_mode = r.choice("bayes_machine.mode") == "log";
+  b.bits = static_cast<int>(r.number("bayes_machine.bits"));
+  b.generator = r.choice("bayes_machine.generator") == "lfsr" ? BayesGenerator::kLfsr : BayesGenerator::kPhilox;
+  b.cycles = static_cast<std::uint64_t>(r.number("bayes_machine.cycles"));
+  b.checkpoints = r.int_list("bayes_machine.checkpoints");
+  if (b.checkpoints.empty()) {
+    for (std::uint64_t c = 1; c < b.cycles; c *= 2) b.checkpoints.push_back(c);
+    b.checkpoints.push_back(b.cycles);
+    while (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints)) b.checkpoints.erase(b.checkpoints.begin());
+  } else {
+    for (std::size_t i = 0; i < b.checkpoints.size(); ++i) {
+      const std::string key = "bayes_machine.checkpoints[" + std::to_string(i) + "]";
+      if (b.checkpoints[i] > b.cycles) throw InputError(r.mark("bayes_machine.checkpoints"), key, "checkpoint " + std::to_string(b.checkpoints[i]) + " is beyond bayes_machine.cycles = " + std::to_string(b.cycles));
+      if (i > 0 && b.checkpoints[i] <= b.checkpoints[i - 1]) throw InputError(r.mark("bayes_machine.checkpoints"), key, "checkpoints must increase");
+    }
+    if (b.checkpoints.back() != b.cycles) b.checkpoints.push_back(b.cycles);
+    if (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints))
+      throw InputError(r.mark("bayes_machine.checkpoints"), "bayes_machine.checkpoints", "at most " + std::to_string(kBayesMaxCheckpoints) + " checkpoints (cycles included)");
+  }
+  b.early_stop = static_cast<std::uint32_t>(r.number("bayes_machine.early_stop"));
+  b.repeats = static_cast<std::uint64_t>(r.number("bayes_machine.repeats"));
+  b.chips = static_cast<std::uint64_t>(r.number("bayes_machine.chips"));
+  // LFSR: taps within B bits, maximal when asked, a nonzero seed below 2^B.
+  const std::uint32_t states = 1u << b.bits;
+  b.lfsr_taps = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.taps"));
+  const bool given_taps = b.lfsr_taps != 0;
+  if (!given_taps) b.lfsr_taps = default_taps(b.bits);
+  if (b.lfsr_taps >= states)
+    throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "taps " + std::to_string(b.lfsr_taps) + " use bits beyond B = " + std::to_string(b.bits) + " (expected below " + std::to_string(states) + ")");
+  const bool need_maximal = r.choice("bayes_machine.lfsr.maximal") == "yes";
+  if (b.generator == BayesGenerator::kLfsr && need_maximal) {
+    const std::uint32_t period = lfsr_period(b.lfsr_taps, b.bits);
+    if (period != states - 1)
+      throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "degenerate LFSR: taps " + std::to_string(b.lfsr_taps) +
+                       " are not maximal-length for B = " + std::to_string(b.bits) + " (period " + (period ? std::to_string(period) : std::string("not through state 1")) +
+                       ", expected " + std::to_string(states - 1) + "); use 0 for the default taps " + std::to_string(default_taps(b.bits)) + " or set lfsr.maximal: no");
+  }
+  const std::string sharing = r.choice("bayes_machine.lfsr.sharing");
+  b.sharing = sharing == "per_block" ? LfsrSharing::kPerBlock : sharing == "per_row" ? LfsrSharing::kPerRow : sharing == "per_column" ? LfsrSharing::kPerColumn : LfsrSharing::kGlobal;
+  b.seeding = r.choice("bayes_machine.lfsr.seeding") == "random" ? LfsrSeeding::kRandom : LfsrSeeding::kFixed;
+  b.lfsr_seed = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.seed"));
+  if (b.generator == BayesGenerator::kLfsr && b.seeding == LfsrSeeding::kFixed) {
+    if (b.lfsr_seed == 0)
+      throw InputError(r.mark("bayes_machine.lfsr.seed"), "bayes_machine.lfsr.seed", "degenerate LFSR: an all-zero seed never leaves state 0");
+    if (b.lfsr_seed >= states)
+      throw InputError(r.mark("bayes_machine.lfsr.seed"), "bayes_machine.lfsr.seed", "expected a nonzero seed below 2^B = " + std::to_string(states) + ", got " + std::to_string(b.lfsr_seed));
+  }
+  b.lfsr_spacing = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.spacing"));
+  b.cell = r.choice("bayes_machine.storage.cell") == "2t2r" ? StorageCell::k2T2R : StorageCell::k1T1R;
+  const std::string errors = r.choice("bayes_machine.storage.errors");
+  b.errors = errors == "none" ? StorageErrors::kNone : errors == "device" ? StorageErrors::kDevice : StorageErrors::kBer;
+  b.ber = r.number("bayes_machine.storage.ber");
+  b.aging_cycles = r.number("bayes_machine.storage.aging_cycles");
+  b.compliance = static_cast<float>(r.number("bayes_machine.storage.compliance"));
+  b.read_threshold = static_cast<float>(r.number("bayes_machine.storage.read_threshold"));
+  b.reread = r.choice("bayes_machine.storage.reread") == "yes";
+  b.seu_rate = r.number("bayes_machine.seu.rate");
+  const std::string targets = r.choice("bayes_machine.seu.targets");
+  b.seu_targets = targets == "all" ? (kSeuLfsr | kSeuCounters | kSeuWords) : targets == "lfsr" ? kSeuLfsr : targets == "counters" ? kSeuCounters
+                  : targets == "words" ? kSeuWords : (kSeuLfsr | kSeuCounters);
+  b.energy_block_cycle = static_cast<float>(r.number("bayes_machine.energy.block_cycle"));
+  b.energy_counter_cycle = static_cast<float>(r.number("bayes_machine.energy.counter_cycle"));
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> log_checkpoints(std::uint64_t cycles, int per_decade) {
@@ -466,7 +572,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   m.pulse_width = static_cast<float>(r.number("device.pulse.width"));
 
   // Workload blocks: only the selected one is resolved; giving the other is almost surely a mistake.
-  for (const char* other : {"endurance", "write_verify", "mcmc"}) {
+  for (const char* other : {"endurance", "write_verify", "mcmc", "bayes_machine"}) {
     if (s.workload == other) continue;
     for (const auto& [k, v] : given)
       if (k.rfind(std::string(other) + ".", 0) == 0)
@@ -495,7 +601,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
       throw InputError(r.mark("endurance.compliance"), "endurance.compliance", "its median LRS conductance " + fmt_num(lrs_median(m, e.compliance)) + " uS is above device.g_max");
   } else if (s.workload == "mcmc") {
     resolve_mcmc(r, s);
-  } else {
+  } else if (s.workload == "write_verify") {
     WriteVerifySpec& w = s.write_verify;
     w.devices = static_cast<std::uint64_t>(r.number("write_verify.devices"));
     w.target = static_cast<float>(r.number("write_verify.target"));
@@ -507,6 +613,8 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
     w.step = static_cast<float>(r.number("write_verify.step"));
     if (w.target <= m.g_min || w.target >= m.g_max)
       throw InputError(r.mark("write_verify.target"), "write_verify.target", "must lie between device.g_min and device.g_max");
+  } else if (s.workload == "bayes_machine") {
+    resolve_bayes_machine(r, file, s.bayes_machine);
   }
   s.resolved = r.take_resolved();
   s.resolved["name"] = s.name;

@@ -8,6 +8,8 @@
 #include "endurance/endurance.hpp"
 #include "endurance/write_verify.hpp"
 #include "mcmc/mcmc.hpp"
+#include "bayes/bayes.hpp"
+#include "bayes/storage.hpp"
 #include "scenario/error.hpp"
 
 namespace mc {
@@ -52,16 +54,54 @@ struct McmcSpec {
   int episodes = 0, test_episodes = 0, episode_steps = 0;
 };
 
+// bayes_machine workload (issue 4).
+struct BayesMachineSpec {
+  std::string task;          ///< "synthetic" | "table" | "csv"
+  std::string data_file;     ///< csv: data set path resolved against the scenario file
+  std::string table_file;    ///< table: likelihood table path resolved against the scenario file
+  std::uint32_t task_seed = 1;
+  double test_fraction = 0.3;
+  int levels = 8;            ///< V: discretization levels of a continuous feature
+  bool quantile_bins = true;
+  double smoothing = 1.0;    ///< Laplace alpha
+  bool prior = false;        ///< a prior column (one more observation)
+  int syn_classes = 4, syn_observations = 8, syn_levels = 8;
+  std::uint64_t syn_samples = 2000;
+  std::uint64_t samples = 0;  ///< test samples per repeat (csv: the stratified test split; else syn_samples)
+  double syn_sharpness = 1.0;
+  bool log_mode = false;     ///< mode: log (Turck 2025) instead of stochastic
+  int bits = 8;
+  BayesGenerator generator = BayesGenerator::kLfsr;
+  std::uint64_t cycles = 255;
+  std::vector<std::uint64_t> checkpoints;  ///< increasing, the last equal to cycles
+  std::uint32_t early_stop = 0;
+  std::uint64_t repeats = 1;
+  std::uint64_t chips = 1;
+  std::uint32_t lfsr_taps = 0;  ///< resolved (never 0)
+  LfsrSharing sharing = LfsrSharing::kPerBlock;
+  LfsrSeeding seeding = LfsrSeeding::kRandom;
+  std::uint32_t lfsr_seed = 1, lfsr_spacing = 0;
+  StorageCell cell = StorageCell::k2T2R;
+  StorageErrors errors = StorageErrors::kNone;
+  double ber = 0, aging_cycles = 0;
+  float compliance = 0, read_threshold = 0;
+  bool reread = false;
+  double seu_rate = 0;
+  std::uint32_t seu_targets = 0;
+  float energy_block_cycle = 0, energy_counter_cycle = 0;  ///< pJ
+};
+
 struct Scenario {
   std::string file;      ///< as given
   std::string name;
-  std::string workload;  ///< "endurance" | "write_verify"
+  std::string workload;  ///< "endurance" | "write_verify" | "mcmc" | "bayes_machine"
   std::uint32_t seed = 1;
   std::string preset;    ///< "" when none
   DeviceModel device{};
   EnduranceSpec endurance;
   WriteVerifySpec write_verify;
   McmcSpec mcmc;
+  BayesMachineSpec bayes_machine;
   nlohmann::ordered_json resolved;  ///< every key → resolved value (internal units), for manifests
 
   EnduranceParams endurance_params() const { return EnduranceParams{device, endurance.compliance, endurance.read_threshold, seed}; }

@@ -19,11 +19,13 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
   out.write("manifest.json", m.dump(2) + "\n");
   if (s.workload == "endurance") return run_endurance(s, backend, opt, out);
   if (s.workload == "mcmc") return run_mcmc(s, backend, opt, out);
+  if (s.workload == "bayes_machine") return run_bayes_machine(s, backend, opt, out);
   return run_write_verify(s, backend, opt, out);
 }
 
 std::uint64_t point_work(const Scenario& s) {
   if (s.workload == "mcmc") return s.mcmc.chains * s.mcmc.iterations;
+  if (s.workload == "bayes_machine") return s.bayes_machine.repeats * s.bayes_machine.samples;
   return s.workload == "endurance" ? s.endurance.devices * s.endurance.cycles : s.write_verify.devices;
 }
 

@@ -46,6 +46,19 @@ class OutputFolder;
 RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+
+/// The bayes_machine kernel parameters of a spec (host/workloads/bayes_machine.cpp; tables may be null for philox).
+struct BayesMachineParams;
+struct RunHooks;
+struct BayesMachineSpec;
+struct BayesOutcome;
+struct LfsrTables;
+BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, int observations, std::uint32_t seed,
+                                        const LfsrTables* tables);
+/// Inferences [first, first + n) of the bayes_machine on the chosen backend (shared by the workload and the bench).
+void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
+                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks);
 
 /// One interval of the endurance workload on the chosen backend (shared by the workload and the bench).
 struct IntervalTally;

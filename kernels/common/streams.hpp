@@ -14,5 +14,15 @@ constexpr std::uint32_t kMcmcRead = 6;        ///< MCMC read noise: counter {cha
 constexpr std::uint32_t kMcmcInit = 7;        ///< MCMC first programming of the array: counter {chain, 0, device/4}
 constexpr std::uint32_t kMcmcEpisode = 8;     ///< cart-pole initial states: counter {episode, set, 0}
 constexpr std::uint32_t kMcmcData = 9;        ///< generated MCMC data sets: counter {row, 0, draw}
+// bayes_machine (ids 10-19).
+constexpr std::uint32_t kBayesSynthetic = 10;  ///< synthetic likelihood tables and samples: counter {row, table|sample, draw}
+constexpr std::uint32_t kBayesLfsrSeed = 11;   ///< random LFSR phases: counter {inference, lfsr, 0}
+constexpr std::uint32_t kBayesPhilox = 12;     ///< ideal generator bit-planes: counter {inference, 64-cycle word, block·8 + plane/2}
+constexpr std::uint32_t kBayesTie = 13;        ///< tie-breaks between equal counts: counter {inference, checkpoint, 0}
+constexpr std::uint32_t kBayesSeu = 14;        ///< single-event upsets: counter {inference, event, 0}
+constexpr std::uint32_t kBayesStorage = 15;    ///< programming and reads of stored bits: counter {chip·pairs + pair, reread, 0}
+constexpr std::uint32_t kBayesBer = 16;        ///< explicit bit errors of stored bits: counter {chip·bits + bit, reread, 0}
+constexpr std::uint32_t kBayesFixedPointSeu = 17;  ///< upsets of the conventional fixed-point naive Bayes: counter {inference, event, 0}
+constexpr std::uint32_t kBayesLogSeu = 18;         ///< upsets of the logarithmic machine (mode: log): counter {inference, event, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream

@@ -1,0 +1,208 @@
+// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023)
+// against the exact float64 naive Bayes and a conventional fixed-point naive Bayes under the same upsets.
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "bayes/driver.hpp"
+#include "io/output.hpp"
+#include "io/progress.hpp"
+#include "workloads/bayes_task.hpp"
+#include "workloads/run.hpp"
+
+namespace mc {
+
+BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, int observations, std::uint32_t seed,
+                                        const LfsrTables* tables) {
+  BayesMachineParams p{};
+  p.classes = classes;
+  p.observations = observations;
+  p.bits = b.bits;
+  p.generator = b.generator;
+  p.sharing = b.sharing;
+  p.seeding = b.seeding;
+  p.taps = b.lfsr_taps;
+  p.lfsr_seed = b.lfsr_seed;
+  p.lfsr_spacing = b.lfsr_spacing;
+  p.cycles = b.cycles;
+  p.early_stop = b.early_stop;
+  int cb = 1;
+  while (cb < 32 && (std::uint64_t{1} << cb) <= b.cycles) ++cb;
+  p.counter_bits = cb;
+  p.checkpoints = static_cast<int>(b.checkpoints.size());
+  for (int k = 0; k < p.checkpoints; ++k) p.checkpoint[k] = b.checkpoints[k];
+  p.seu_rate = b.seu_rate;
+  p.seu_targets = b.seu_targets;
+  p.seed = seed;
+  p.next64 = tables ? tables->next64.data() : nullptr;
+  p.jump64 = tables ? tables->jump64.data() : nullptr;
+  return p;
+}
+
+void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
+                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks) {
+#if defined(MC_HAVE_CUDA)
+  if (backend.kind == Backend::kCuda) return bayes_machine_cuda(backend.gpu, p, words, stride, first, n, out, hooks);
+#endif
+  bayes_machine_cpu(p, words, stride, first, n, out, hooks);
+}
+
+RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
+  const BayesMachineSpec& b = s.bayes_machine;
+  const double t0 = now_seconds();
+  const BayesTask task = build_bayes_task(b, b.task_seed);
+  const int C = task.classes, O = task.observations, V = task.levels, B = b.bits;
+  const std::size_t blocks = static_cast<std::size_t>(C) * O;
+  const std::uint64_t inferences = task.samples * b.repeats;
+  const LfsrTables tables = build_lfsr_tables(b.lfsr_taps, B);
+  const BayesMachineParams p = bayes_machine_params(b, C, O, s.seed, &tables);
+
+  // Storage: every chip programs every word of the table once (d2d), read once (or again per inference).
+  const StorageParams st{s.device, b.cell, b.errors, b.compliance, b.read_threshold, b.aging_cycles, b.ber, s.seed};
+  const std::vector<std::uint16_t>& ideal = b.log_mode ? task.logwords : task.words;
+  const std::size_t table_words = ideal.size();
+  std::vector<std::uint16_t> chip_words(b.chips * table_words);
+  std::uint64_t bit_errors = 0, bits_read = 0;
+  for (std::uint64_t c = 0; c < b.chips; ++c)
+    for (std::size_t w = 0; w < table_words; ++w) {
+      const std::uint32_t got = stored_word_read(st, (c * table_words + w) * B, ideal[w], B, 0);
+      chip_words[c * table_words + w] = static_cast<std::uint16_t>(got);
+      bit_errors += static_cast<std::uint64_t>(__builtin_popcount(got ^ ideal[w]));
+      bits_read += B;
+    }
+
+  Progress progress("bayes_machine", inferences, "inferences", opt.quiet || opt.progress);
+  RunHooks hooks;
+  hooks.threads = backend.threads;
+  hooks.cancel = &cancel_flag();
+  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+
+  const int K = p.checkpoints;
+  std::vector<std::uint64_t> correct(K, 0), agree(K, 0), ties(K, 0);
+  std::vector<std::uint64_t> confusion(static_cast<std::size_t>(C) * C, 0);
+  std::uint64_t early_correct = 0, early_agree = 0, early_ties = 0, cycles_sum = 0, upsets = 0, slow = 0;
+  std::uint64_t fx_correct = 0, fx_agree = 0, fx_upsets = 0, exact_correct = 0;
+  constexpr std::uint64_t kBatch = 1 << 15;
+  std::vector<std::uint16_t> words;
+  std::vector<BayesOutcome> outcomes;
+  std::vector<std::uint16_t> logw(blocks);
+  for (std::uint64_t n0 = 0; n0 < inferences; n0 += kBatch) {
+    const std::uint64_t m = std::min(kBatch, inferences - n0);
+    words.assign(m * blocks, 0);
+    for (std::uint64_t k = 0; k < m; ++k) {
+      const std::uint64_t n = n0 + k, sample = n % task.samples, chip = (n / task.samples) % b.chips;
+      for (int y = 0; y < C; ++y)
+        for (int i = 0; i < O; ++i) {
+          const std::size_t w = task.index(y, i, task.x[sample * O + i]);
+          std::uint16_t word = chip_words[chip * table_words + w];
+          if (b.reread && b.errors != StorageErrors::kNone) {
+            word = static_cast<std::uint16_t>(stored_word_read(st, (chip * table_words + w) * B, ideal[w], B, 1 + n));
+            bit_errors += static_cast<std::uint64_t>(__builtin_popcount(word ^ ideal[w]));
+            bits_read += B;
+          }
+          words[k * blocks + y * O + i] = word;
+        }
+    }
+    outcomes.resize(m);
+    if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks);
+    if (cancel_flag().load()) throw Interrupted();
+    for (std::uint64_t k = 0; k < m; ++k) {
+      const std::uint64_t n = n0 + k, sample = n % task.samples;
+      const int truth = task.label[sample], exact = task.exact[sample];
+      exact_correct += exact == truth;
+      // The conventional fixed-point naive Bayes on ideal log words, under the same upset rate.
+      for (int y = 0; y < C; ++y)
+        for (int i = 0; i < O; ++i) logw[y * O + i] = task.logwords[task.index(y, i, task.x[sample * O + i])];
+      bool fx_tied = false;
+      std::uint32_t fx_up = 0;
+      const int fx = fixed_point_nb(logw.data(), C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed, stream::kBayesFixedPointSeu, n,
+                                    &fx_tied, &fx_up);
+      fx_correct += fx == truth, fx_agree += fx == exact, fx_upsets += fx_up;
+      BayesOutcome& o = outcomes[k];
+      if (b.log_mode) {  // the logarithmic machine: its stored (possibly erroneous) log words, added
+        bool tied = false;
+        std::uint32_t up = 0;
+        const int d = fixed_point_nb(words.data() + k * blocks, C, O, B, task.acc_bits, b.seu_rate, b.seu_targets, s.seed, stream::kBayesLogSeu, n,
+                                     &tied, &up);
+        for (int c = 0; c < K; ++c) o.decision[c] = static_cast<std::int16_t>(d), o.tied[c] = tied;
+        o.early_decision = static_cast<std::int16_t>(d), o.early_tied = tied, o.cycles_to_decision = static_cast<std::uint64_t>(C) * O;
+        o.upsets = up, o.slow_path = up > 0;
+      }
+      for (int c = 0; c < K; ++c) {
+        correct[c] += o.decision[c] == truth;
+        agree[c] += o.decision[c] == exact;
+        ties[c] += o.tied[c];
+      }
+      ++confusion[static_cast<std::size_t>(truth) * C + o.decision[K - 1]];
+      early_correct += o.early_decision == truth, early_agree += o.early_decision == exact, early_ties += o.early_tied;
+      cycles_sum += o.cycles_to_decision;
+      upsets += o.upsets, slow += o.slow_path;
+    }
+  }
+  progress.finish();
+  const double wall = now_seconds() - t0;
+  const double N = static_cast<double>(inferences);
+
+  // Energy: each inference reads its blocks' words (every bit: two devices in 2T2R, one in 1T1R) and runs its
+  // cycles (blocks and counters).
+  const float g_lrs = lrs_median(s.device, b.compliance), g_hrs = s.device.hrs_median;
+  const double bit_read_pj = b.cell == StorageCell::k2T2R ? read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs)
+                                                          : 0.5 * (read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs));
+  const double mean_cycles = cycles_sum / N;
+  const double energy = blocks * B * bit_read_pj + mean_cycles * (blocks * b.energy_block_cycle + C * b.energy_counter_cycle);
+  const char* sharing[] = {"per_block", "per_row", "per_column", "global"};
+  const std::string mode = b.log_mode ? "log" : "stochastic";
+  const std::string generator = b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox";
+  const char* errors[] = {"none", "device", "ber"};
+
+  CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy"});
+  for (int c = 0; c < K; ++c)
+    curve.add_row({std::to_string(p.checkpoint[c]), cell(correct[c] / N), cell(agree[c] / N), cell(ties[c] / N), cell(exact_correct / N)});
+  CsvTable conf({"true_class", "decided_class", "count"});
+  for (int a = 0; a < C; ++a)
+    for (int d = 0; d < C; ++d) conf.add_row({std::to_string(a), std::to_string(d), std::to_string(confusion[static_cast<std::size_t>(a) * C + d])});
+  const double bit_ops = b.log_mode ? 0.0 : N * static_cast<double>(blocks) * b.cycles;
+  CsvTable results({"point", "workload", "task", "mode", "generator", "lfsr_sharing", "classes", "observations", "levels", "bits", "cycles",
+                    "early_stop", "samples", "inferences", "seed", "accuracy", "exact_accuracy", "agreement_with_exact", "ties",
+                    "early_accuracy", "early_agreement_with_exact", "mean_cycles_to_decision", "fixed_point_accuracy",
+                    "fixed_point_agreement_with_exact", "seu_rate", "upsets_per_inference", "fixed_point_upsets_per_inference",
+                    "storage_errors", "ber", "aging_cycles", "stored_bit_error_rate", "energy_per_inference_pJ", "bit_ops", "wall_s"});
+  results.add_row({"0", "bayes_machine", b.task, mode, generator, sharing[static_cast<int>(b.sharing)], std::to_string(C), std::to_string(O),
+                   std::to_string(V), std::to_string(B), std::to_string(b.cycles), std::to_string(b.early_stop), std::to_string(task.samples),
+                   std::to_string(inferences), std::to_string(s.seed), cell(correct[K - 1] / N), cell(exact_correct / N),
+                   cell(agree[K - 1] / N), cell(ties[K - 1] / N), cell(early_correct / N), cell(early_agree / N), cell(mean_cycles),
+                   cell(fx_correct / N), cell(fx_agree / N), cell(b.seu_rate), cell(upsets / N), cell(fx_upsets / N),
+                   errors[static_cast<int>(b.errors)], cell(b.ber), cell(b.aging_cycles),
+                   cell(bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0), cell(energy), cell(bit_ops), cell(wall)});
+  out.write("accuracy_vs_cycles.csv", curve.str());
+  out.write("confusion.csv", conf.str());
+  out.write("results.csv", results.str());
+  const std::uint64_t programmed = b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0;
+  const std::uint64_t device_reads = static_cast<std::uint64_t>(N) * blocks * B * (b.cell == StorageCell::k2T2R ? 2 : 1);
+  nlohmann::ordered_json manifest = run_manifest(s, backend, wall, programmed, programmed * (b.cell == StorageCell::k2T2R ? 1 : 0),
+                                                 device_reads, {"results.csv", "accuracy_vs_cycles.csv", "confusion.csv"});
+  manifest["bit_ops"] = bit_ops;
+  manifest["task"] = task.description;
+  out.write("manifest.json", manifest.dump(2) + "\n");
+
+  RunSummary summary;
+  summary.out_dir = opt.out_dir;
+  summary.wall_seconds = wall;
+  summary.rows = {
+      {"task", task.description},
+      {"machine", fmt::format("{} ({}), {} classes x {} observations, B = {}, T = {}", mode, generator, C, O, B, b.cycles)},
+      {"backend", backend.name + " (" + backend.device + ")"},
+      {"inferences", fmt::format("{} ({} upset, {} slow-path)", inferences, upsets, slow)},
+      {"accuracy at T", fmt::format("{:.4f} (exact naive Bayes {:.4f}, agreement {:.4f}, ties {:.4f})", correct[K - 1] / N,
+                                    exact_correct / N, agree[K - 1] / N, ties[K - 1] / N)},
+      {"early stop", b.early_stop ? fmt::format("K = {}: accuracy {:.4f}, mean cycles {:.1f}", b.early_stop, early_correct / N, mean_cycles)
+                                  : std::string("off")},
+      {"fixed-point NB", fmt::format("accuracy {:.4f} (agreement {:.4f})", fx_correct / N, fx_agree / N)},
+      {"stored bit error rate", fmt::format("{:.3g}", bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0)},
+      {"energy per inference", fmt::format("{:.4g} pJ", energy)},
+      {"wall time", fmt::format("{:.2f} s", wall)},
+  };
+  return summary;
+}
+
+}  // namespace mc

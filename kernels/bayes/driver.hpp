@@ -1,0 +1,33 @@
+// Driver functions of the bayes_machine workload: plain arguments, one per backend.
+// kernels/cpu/bayes_machine.cpp and kernels/cuda/bayes_machine.cu run the same MC_HD code (bayes/bayes.hpp).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "bayes/bayes.hpp"
+#include "endurance/driver.hpp"  // RunHooks
+
+namespace mc {
+
+/// The LFSR tables of a tap set: next64[s] (the next 64 output bits from state s) and jump64[s] (the state 64
+/// steps later), for every s in 0 .. 2^bits − 1.
+struct LfsrTables {
+  std::vector<std::uint64_t> next64;
+  std::vector<std::uint16_t> jump64;
+};
+LfsrTables build_lfsr_tables(std::uint32_t taps, int bits);
+
+/// Inferences [first, first + n): inference first + k reads its latched words at words + k·words_stride
+/// (classes × observations entries; stride 0 shares one set) and writes out[k]. params.next64/jump64 point to
+/// host tables. force_slow: every inference on the cycle-by-cycle path (tests). Each inference is independent,
+/// so the outcomes do not depend on the thread count.
+void bayes_machine_cpu(const BayesMachineParams& params, const std::uint16_t* words, std::uint64_t words_stride,
+                       std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, bool force_slow = false);
+
+#if defined(MC_HAVE_CUDA)
+/// Same contract on CUDA device `gpu` (params.next64/jump64 point to host tables; the driver copies them).
+void bayes_machine_cuda(int gpu, const BayesMachineParams& params, const std::uint16_t* words, std::uint64_t words_stride,
+                        std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks);
+#endif
+
+}  // namespace mc
