@@ -8,6 +8,7 @@ Each argument is an output folder; what is plotted depends on what it holds:
       the measured stored-bit error rate (or aging cycles), with the exact naive-Bayes line;
   a sweep over bayes_machine.seu.rate: accuracy of the stochastic machine and of the conventional fixed-point
       naive Bayes vs the upset rate, with the exact naive-Bayes line.
+A second swept key (e.g. bayes_machine.seu.targets or bayes_machine.storage.reread) gives one line per value.
 Writes one PNG with a panel per folder (default bayes_machine.png in the first folder, or --out).
 """
 import argparse
@@ -35,41 +36,60 @@ def panel_cycles(ax, folder):
     ax.legend(loc="lower right", fontsize=8)
 
 
+X_KEYS = ("seu.rate", "aging_cycles", "storage.ber")
+
+
 def panel_sweep(ax, folder):
     with open(os.path.join(folder, "results.csv")) as f:
         header = f.readline().strip().split(",")
     swept = [h for h in header if h.startswith("bayes_machine.")]
-    if not swept:
-        fail("%s/results.csv: no swept bayes_machine key" % folder)
-    key = swept[0]
+    xs = [h for h in swept if h.endswith(X_KEYS)]
+    if not xs:
+        fail("%s/results.csv: no swept bayes_machine.seu.rate, storage.ber or storage.aging_cycles column" % folder)
+    key = xs[0]
+    others = [h for h in swept if h != key]
+    group_key = others[0] if others else None
     cols = [key, "accuracy", "exact_accuracy", "agreement_with_exact", "fixed_point_accuracy",
-            "stored_bit_error_rate"]
+            "stored_bit_error_rate"] + ([group_key] if group_key else [])
     r = read_csv(os.path.join(folder, "results.csv"), cols)
-    x = np.array(r[key], dtype=float)
+    x_all = np.array(r[key], dtype=float)
+    groups = [None] if group_key is None else list(dict.fromkeys(r[group_key]))
     name = os.path.basename(os.path.normpath(folder))
+    for gi, g in enumerate(groups):
+        sel = np.ones(len(x_all), bool) if g is None else np.array([v == g for v in r[group_key]])
+        tag = "" if g is None else " (%s = %s)" % (group_key.split(".")[-1], g)
+        color = "C%d" % gi
+        acc = np.array(r["accuracy"], dtype=float)[sel]
+        x = x_all[sel]
+        if key.endswith("seu.rate"):
+            m = x > 0
+            ax.semilogx(x[m], acc[m], "o-", color=color, label="stochastic machine" + tag)
+            fx = np.array(r["fixed_point_accuracy"], dtype=float)[sel]
+            ax.semilogx(x[m], fx[m], "s:", color=color, label="fixed-point naive Bayes" + tag)
+        elif key.endswith("aging_cycles"):
+            m = x > 0
+            ax.semilogx(x[m], acc[m], "o-", color=color, label="machine accuracy" + tag)
+            ber = np.array(r["stored_bit_error_rate"], dtype=float)[sel]
+            ax.semilogx(x[m], ber[m], "^:", color=color, label="stored-bit error rate (measured)" + tag)
+        else:
+            ber = np.array(r["stored_bit_error_rate"], dtype=float)[sel]
+            m = ber > 0
+            ax.semilogx(ber[m], acc[m], "o-", color=color, label="machine accuracy" + tag)
+            agree = np.array(r["agreement_with_exact"], dtype=float)[sel]
+            ax.semilogx(ber[m], agree[m], "s:", color=color, label="agreement with exact NB" + tag)
     if key.endswith("seu.rate"):
-        m = x > 0
-        ax.semilogx(x[m], np.array(r["accuracy"])[m], "o-", label="stochastic machine")
-        ax.semilogx(x[m], np.array(r["fixed_point_accuracy"])[m], "s-", label="fixed-point naive Bayes (8-bit log)")
         ax.set_xlabel("single-event upsets per bit per cycle")
         ax.set_title("%s: accuracy vs SEU rate" % name)
     elif key.endswith("aging_cycles"):
-        m = x > 0
-        ax.semilogx(x[m], np.array(r["accuracy"])[m], "o-", label="machine accuracy")
-        ax.semilogx(x[m], np.array(r["stored_bit_error_rate"])[m], "^:", label="stored-bit error rate (measured)")
         ax.set_xlabel("aging before programming (SET/RESET cycles)")
         ax.set_title("%s: accuracy vs device aging" % name)
     else:
-        ber = np.array(r["stored_bit_error_rate"], dtype=float)
-        m = ber > 0
-        ax.semilogx(ber[m], np.array(r["accuracy"])[m], "o-", label="machine accuracy")
-        ax.semilogx(ber[m], np.array(r["agreement_with_exact"])[m], "s-", label="agreement with exact NB")
         ax.set_xlabel("stored-bit error rate (measured)")
         ax.set_title("%s: accuracy vs BER" % name)
     ax.axhline(r["exact_accuracy"][0], ls="--", color="k", label="exact naive Bayes (float64)")
     ax.set_ylabel("fraction")
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=7)
 
 
 def main(argv=None):

@@ -430,7 +430,8 @@ void resolve_bayes_machine(Resolver& r, const std::string& file, BayesMachineSpe
   b.aging_cycles = r.number("bayes_machine.storage.aging_cycles");
   b.compliance = static_cast<float>(r.number("bayes_machine.storage.compliance"));
   b.read_threshold = static_cast<float>(r.number("bayes_machine.storage.read_threshold"));
-  b.reread = r.choice("bayes_machine.storage.reread") == "yes";
+  const std::string reread = r.choice("bayes_machine.storage.reread");
+  b.reread = reread == "chip" ? StorageReread::kChip : reread == "inference" ? StorageReread::kInference : StorageReread::kCycle;
   b.seu_rate = r.number("bayes_machine.seu.rate");
   const std::string targets = r.choice("bayes_machine.seu.targets");
   b.seu_targets = targets == "all" ? (kSeuLfsr | kSeuCounters | kSeuWords) : targets == "lfsr" ? kSeuLfsr : targets == "counters" ? kSeuCounters

@@ -85,7 +85,7 @@ struct BayesMachineSpec {
   StorageErrors errors = StorageErrors::kNone;
   double ber = 0, aging_cycles = 0;
   float compliance = 0, read_threshold = 0;
-  bool reread = false;
+  StorageReread reread = StorageReread::kChip;
   double seu_rate = 0;
   std::uint32_t seu_targets = 0;
   float energy_block_cycle = 0, energy_counter_cycle = 0;  ///< pJ

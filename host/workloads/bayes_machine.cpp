@@ -40,10 +40,11 @@ BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, 
 }
 
 void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
-                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks) {
+                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count) {
 #if defined(MC_HAVE_CUDA)
-  if (backend.kind == Backend::kCuda) return bayes_machine_cuda(backend.gpu, p, words, stride, first, n, out, hooks);
+  if (backend.kind == Backend::kCuda) return bayes_machine_cuda(backend.gpu, p, words, stride, first, n, out, hooks, cell_count);
 #endif
+  (void)cell_count;
   bayes_machine_cpu(p, words, stride, first, n, out, hooks);
 }
 
@@ -55,13 +56,20 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const std::size_t blocks = static_cast<std::size_t>(C) * O;
   const std::uint64_t inferences = task.samples * b.repeats;
   const LfsrTables tables = build_lfsr_tables(b.lfsr_taps, B);
-  const BayesMachineParams p = bayes_machine_params(b, C, O, s.seed, &tables);
+  BayesMachineParams p = bayes_machine_params(b, C, O, s.seed, &tables);
 
-  // Storage: every chip programs every word of the table once (d2d), read once (or again per inference).
+  // Storage: every chip programs every word of the table once (d2d), read once, again per inference, or every
+  // cycle (in the kernel, from the programmed cells).
   const StorageParams st{s.device, b.cell, b.errors, b.compliance, b.read_threshold, b.aging_cycles, b.ber, s.seed};
   const std::vector<std::uint16_t>& ideal = b.log_mode ? task.logwords : task.words;
   const std::size_t table_words = ideal.size();
+  const bool per_cycle = b.reread == StorageReread::kCycle && b.errors != StorageErrors::kNone && !b.log_mode;
+  if (per_cycle && b.chips * table_words >= (std::uint64_t{1} << 32))
+    throw InputError(SourceMark{s.file}, "bayes_machine.chips", "storage.reread: cycle indexes stored words in 32 bits; " + std::to_string(b.chips) +
+                     " chips x " + std::to_string(table_words) + " words is too many");
   std::vector<std::uint16_t> chip_words(b.chips * table_words);
+  std::vector<StoredCell> cells(per_cycle && b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0);
+  for (std::size_t bit = 0; bit < cells.size(); ++bit) cells[bit] = stored_bit_program(st, bit, (ideal[(bit / B) % table_words] >> (bit % B)) & 1u);
   std::uint64_t bit_errors = 0, bits_read = 0;
   for (std::uint64_t c = 0; c < b.chips; ++c)
     for (std::size_t w = 0; w < table_words; ++w) {
@@ -70,6 +78,9 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
       bit_errors += static_cast<std::uint64_t>(__builtin_popcount(got ^ ideal[w]));
       bits_read += B;
     }
+  p.reread_cycle = per_cycle;
+  p.storage = st;
+  p.cells = cells.empty() ? nullptr : cells.data();
 
   Progress progress("bayes_machine", inferences, "inferences", opt.quiet || opt.progress);
   RunHooks hooks;
@@ -84,18 +95,23 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   std::uint64_t fx_correct = 0, fx_agree = 0, fx_upsets = 0, exact_correct = 0;
   constexpr std::uint64_t kBatch = 1 << 15;
   std::vector<std::uint16_t> words;
+  std::vector<std::uint32_t> word_ids;
   std::vector<BayesOutcome> outcomes;
   std::vector<std::uint16_t> logw(blocks);
   for (std::uint64_t n0 = 0; n0 < inferences; n0 += kBatch) {
     const std::uint64_t m = std::min(kBatch, inferences - n0);
     words.assign(m * blocks, 0);
+    word_ids.assign(per_cycle ? m * blocks : 0, 0);
     for (std::uint64_t k = 0; k < m; ++k) {
       const std::uint64_t n = n0 + k, sample = n % task.samples, chip = (n / task.samples) % b.chips;
       for (int y = 0; y < C; ++y)
         for (int i = 0; i < O; ++i) {
           const std::size_t w = task.index(y, i, task.x[sample * O + i]);
           std::uint16_t word = chip_words[chip * table_words + w];
-          if (b.reread && b.errors != StorageErrors::kNone) {
+          if (per_cycle) {  // the kernel reads the written word every cycle
+            word = ideal[w];
+            word_ids[k * blocks + y * O + i] = static_cast<std::uint32_t>(chip * table_words + w);
+          } else if (b.reread != StorageReread::kChip && b.errors != StorageErrors::kNone) {  // (log mode reads each word once per inference)
             word = static_cast<std::uint16_t>(stored_word_read(st, (chip * table_words + w) * B, ideal[w], B, 1 + n));
             bit_errors += static_cast<std::uint64_t>(__builtin_popcount(word ^ ideal[w]));
             bits_read += B;
@@ -104,7 +120,8 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
         }
     }
     outcomes.resize(m);
-    if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks);
+    p.word_ids = per_cycle ? word_ids.data() : nullptr;
+    if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks, cells.size());
     if (cancel_flag().load()) throw Interrupted();
     for (std::uint64_t k = 0; k < m; ++k) {
       const std::uint64_t n = n0 + k, sample = n % task.samples;
@@ -137,23 +154,26 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
       early_correct += o.early_decision == truth, early_agree += o.early_decision == exact, early_ties += o.early_tied;
       cycles_sum += o.cycles_to_decision;
       upsets += o.upsets, slow += o.slow_path;
+      if (per_cycle) bit_errors += o.read_errors, bits_read += p.cycles * blocks * B;
     }
   }
   progress.finish();
   const double wall = now_seconds() - t0;
   const double N = static_cast<double>(inferences);
 
-  // Energy: each inference reads its blocks' words (every bit: two devices in 2T2R, one in 1T1R) and runs its
-  // cycles (blocks and counters).
+  // Energy: each inference reads its blocks' words (every bit: two devices in 2T2R, one in 1T1R; once, or every
+  // cycle with storage.reread: cycle) and runs its cycles (blocks and counters).
   const float g_lrs = lrs_median(s.device, b.compliance), g_hrs = s.device.hrs_median;
   const double bit_read_pj = b.cell == StorageCell::k2T2R ? read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs)
                                                           : 0.5 * (read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs));
   const double mean_cycles = cycles_sum / N;
-  const double energy = blocks * B * bit_read_pj + mean_cycles * (blocks * b.energy_block_cycle + C * b.energy_counter_cycle);
+  const double reads_per_inference = b.reread == StorageReread::kCycle ? static_cast<double>(b.cycles) : 1.0;
+  const double energy = reads_per_inference * blocks * B * bit_read_pj + mean_cycles * (blocks * b.energy_block_cycle + C * b.energy_counter_cycle);
   const char* sharing[] = {"per_block", "per_row", "per_column", "global"};
   const std::string mode = b.log_mode ? "log" : "stochastic";
   const std::string generator = b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox";
   const char* errors[] = {"none", "device", "ber"};
+  const char* rereads[] = {"chip", "inference", "cycle"};
 
   CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy"});
   for (int c = 0; c < K; ++c)
@@ -166,19 +186,19 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
                     "early_stop", "samples", "inferences", "seed", "accuracy", "exact_accuracy", "agreement_with_exact", "ties",
                     "early_accuracy", "early_agreement_with_exact", "mean_cycles_to_decision", "fixed_point_accuracy",
                     "fixed_point_agreement_with_exact", "seu_rate", "upsets_per_inference", "fixed_point_upsets_per_inference",
-                    "storage_errors", "ber", "aging_cycles", "stored_bit_error_rate", "energy_per_inference_pJ", "bit_ops", "wall_s"});
+                    "storage_errors", "reread", "ber", "aging_cycles", "stored_bit_error_rate", "energy_per_inference_pJ", "bit_ops", "wall_s"});
   results.add_row({"0", "bayes_machine", b.task, mode, generator, sharing[static_cast<int>(b.sharing)], std::to_string(C), std::to_string(O),
                    std::to_string(V), std::to_string(B), std::to_string(b.cycles), std::to_string(b.early_stop), std::to_string(task.samples),
                    std::to_string(inferences), std::to_string(s.seed), cell(correct[K - 1] / N), cell(exact_correct / N),
                    cell(agree[K - 1] / N), cell(ties[K - 1] / N), cell(early_correct / N), cell(early_agree / N), cell(mean_cycles),
                    cell(fx_correct / N), cell(fx_agree / N), cell(b.seu_rate), cell(upsets / N), cell(fx_upsets / N),
-                   errors[static_cast<int>(b.errors)], cell(b.ber), cell(b.aging_cycles),
+                   errors[static_cast<int>(b.errors)], rereads[static_cast<int>(b.reread)], cell(b.ber), cell(b.aging_cycles),
                    cell(bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0), cell(energy), cell(bit_ops), cell(wall)});
   out.write("accuracy_vs_cycles.csv", curve.str());
   out.write("confusion.csv", conf.str());
   out.write("results.csv", results.str());
   const std::uint64_t programmed = b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0;
-  const std::uint64_t device_reads = static_cast<std::uint64_t>(N) * blocks * B * (b.cell == StorageCell::k2T2R ? 2 : 1);
+  const std::uint64_t device_reads = static_cast<std::uint64_t>(N * reads_per_inference) * blocks * B * (b.cell == StorageCell::k2T2R ? 2 : 1);
   nlohmann::ordered_json manifest = run_manifest(s, backend, wall, programmed, programmed * (b.cell == StorageCell::k2T2R ? 1 : 0),
                                                  device_reads, {"results.csv", "accuracy_vs_cycles.csv", "confusion.csv"});
   manifest["bit_ops"] = bit_ops;

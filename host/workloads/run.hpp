@@ -57,8 +57,9 @@ struct LfsrTables;
 BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, int observations, std::uint32_t seed,
                                         const LfsrTables* tables);
 /// Inferences [first, first + n) of the bayes_machine on the chosen backend (shared by the workload and the bench).
+/// cell_count: entries of p.cells (storage.reread: cycle with device errors), 0 otherwise.
 void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
-                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks);
+                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count = 0);
 
 /// One interval of the endurance workload on the chosen backend (shared by the workload and the bench).
 struct IntervalTally;

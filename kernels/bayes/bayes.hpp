@@ -17,15 +17,17 @@
 //
 // Faults: single-event upsets (SEU) hit the volatile registers at a rate per bit per cycle: LFSR states (a
 // phase jump, or a lock at zero when the state becomes 0), counters (a flipped bit of the count, which wraps
-// at the counter's width), and the latched copies of the stored words (until the next power-on; the
-// memristors themselves keep the word). Every inference starts from power-on: words read from the devices,
-// LFSRs at their seeds, counters at 0. Inferences without an upset take the bit-parallel path; those with
-// one take an exact cycle-by-cycle path that gives the same bits when no upset happens (tested).
+// at the counter's width), and the latched copies of the stored words (until the next power-on, or the next
+// cycle's read when words are reread every cycle; the memristors themselves keep the word). Every inference
+// starts from power-on: words read from the devices, LFSRs at their seeds, counters at 0. Inferences without
+// an upset take the bit-parallel path; those with one, and every inference that rereads its words each cycle,
+// take an exact cycle-by-cycle path that gives the same bits when nothing happens (tested).
 //
 // Units: cycles counted; no physical units here. No CUDA API, exceptions, std::vector or I/O.
 #pragma once
 #include <cmath>
 
+#include "bayes/storage.hpp"
 #include "common/rng.hpp"
 #include "common/streams.hpp"
 
@@ -66,6 +68,14 @@ struct BayesMachineParams {
   std::uint32_t seed;        ///< point seed (first Philox key word)
   const std::uint64_t* next64;  ///< lfsr: [2^B] the next 64 output bits from a state
   const std::uint16_t* jump64;  ///< lfsr: [2^B] the state 64 steps later
+  // Reads of the stored words every clock cycle (storage.reread: cycle); off: the words given are latched for
+  // the whole inference. On: the words given are those written, every bit is read again each cycle
+  // (stored_bit_cycle_read), and every inference takes the cycle-by-cycle path.
+  bool reread_cycle;
+  StorageParams storage;        ///< reread_cycle: the storage model
+  const StoredCell* cells;      ///< reread_cycle, errors device: programmed cells of every stored bit (global bit index)
+  const std::uint32_t* word_ids;  ///< reread_cycle: per inference, the global stored-word index of each block (same
+                                  ///< layout and stride as the words); bit j of block b is stored bit word_ids[b]·B + j
 };
 
 /// What one inference produced.
@@ -78,6 +88,7 @@ struct BayesOutcome {
   std::uint64_t cycles_to_decision;             ///< early stop: the cycle count when a class reached K (else T)
   std::uint32_t counts[kBayesMaxClasses];       ///< counter values at T
   std::uint32_t upsets;                         ///< upsets injected
+  std::uint64_t read_errors;                    ///< reread_cycle: stored bits read wrong, summed over cycles
 };
 
 // ------------------------------------------------------------------------------------------------ LFSR
@@ -320,7 +331,7 @@ struct SeuStream {
   MC_HD std::uint64_t next() {
     if (!(log1m_rate < 0.0)) return pos = end;
     const U32x4 r = philox(RngKey{seed, stream_id}, inference, event++, 0);
-    const double u = (static_cast<double>((static_cast<std::uint64_t>(r.v[0]) << 21) ^ (r.v[1] >> 11)) + 0.5) * (1.0 / 9007199254740992.0);
+    const double u = u01_53(r.v[0], r.v[1]);
     const double gap = floor(log(u) / log1m_rate);
     const double room = static_cast<double>(end - pos);
     pos = gap >= room ? end : pos + static_cast<std::uint64_t>(gap);
@@ -473,9 +484,10 @@ MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, s
   else o.early_decision = o.decision[p.checkpoints - 1], o.early_tied = o.tied[p.checkpoints - 1], o.cycles_to_decision = p.cycles;
 }
 
-/// Exact cycle-by-cycle inference with upsets from `seu` (the same bits as infer_fast when none happen).
-MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in, std::uint64_t inference, SeuStream seu,
-                      BayesOutcome& o) {
+/// Exact cycle-by-cycle inference with upsets from `seu` (the same bits as infer_fast when none happen) and,
+/// with p.reread_cycle, the stored words read again every cycle (word_ids: this inference's stored-word indices).
+MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in, const std::uint32_t* word_ids,
+                      std::uint64_t inference, SeuStream seu, BayesOutcome& o) {
   const int L = lfsr_count(p);
   const int blocks = p.classes * p.observations;
   std::uint16_t st[kBayesMaxBlocks];
@@ -491,8 +503,21 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
   const std::uint64_t counter_bits = (p.seu_targets & kSeuCounters) ? static_cast<std::uint64_t>(p.classes) * p.counter_bits : 0;
   std::uint64_t ev = seu.pos < seu.end ? seu.pos : seu.next();
   std::uint32_t upsets = 0;
+  std::uint64_t read_errors = 0;
   int next_k = 0;
   for (std::uint64_t t = 0; t < p.cycles; ++t) {
+    // Every cycle latches the words read anew (then this cycle's upsets may hit the latched copies).
+    if (p.reread_cycle)
+      for (int b = 0; b < blocks; ++b) {
+        std::uint32_t got = 0;
+        for (int j = 0; j < p.bits; ++j) {
+          const std::uint64_t bit = static_cast<std::uint64_t>(word_ids[b]) * p.bits + j;
+          const StoredCell g = p.cells ? p.cells[bit] : StoredCell{0.0f, 0.0f};
+          got |= static_cast<std::uint32_t>(stored_bit_cycle_read(p.storage, g, bit, (words_in[b] >> j) & 1u, inference, t)) << j;
+        }
+        read_errors += static_cast<std::uint64_t>(popcount64(got ^ words_in[b]));
+        words[b] = static_cast<std::uint16_t>(got);
+      }
     // Upsets of this cycle land before its compare.
     while (ev < seu.end && ev / per_cycle == t) {
       std::uint64_t bit = ev % per_cycle;
@@ -528,19 +553,28 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
   }
   for (int y = 0; y < p.classes; ++y) o.counts[y] = counter[y];
   o.upsets = upsets;
+  o.read_errors = read_errors;
   if (p.early_stop) decide_early(p, reach, inference, o);
   else o.early_decision = o.decision[p.checkpoints - 1], o.early_tied = o.tied[p.checkpoints - 1], o.cycles_to_decision = p.cycles;
 }
 
-/// One inference: the bit-parallel path unless an upset happens (or force_slow, for tests).
-MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t inference, BayesOutcome& o,
-                       bool force_slow = false) {
+/// One inference: the bit-parallel path unless an upset happens or words are reread every cycle (or force_slow,
+/// for tests). word_ids: this inference's stored-word indices (reread_cycle only; may be null otherwise).
+MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids, std::uint64_t inference,
+                       BayesOutcome& o, bool force_slow = false) {
   o.upsets = 0;
+  o.read_errors = 0;
   SeuStream seu = seu_stream(p, inference);
   seu.next();
-  o.slow_path = (seu.pos < seu.end || force_slow) ? 1 : 0;
-  if (o.slow_path) infer_slow(p, words, inference, seu, o);
+  o.slow_path = (seu.pos < seu.end || force_slow || p.reread_cycle) ? 1 : 0;
+  if (o.slow_path) infer_slow(p, words, word_ids, inference, seu, o);
   else infer_fast(p, words, inference, o);
+}
+
+/// One inference of a machine whose words are latched for the whole inference (no per-cycle reads).
+MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t inference, BayesOutcome& o,
+                       bool force_slow = false) {
+  bayes_infer(p, words, nullptr, inference, o, force_slow);
 }
 
 // --------------------------------------------------------------------------- conventional fixed-point NB

@@ -19,15 +19,17 @@ LfsrTables build_lfsr_tables(std::uint32_t taps, int bits);
 
 /// Inferences [first, first + n): inference first + k reads its latched words at words + k·words_stride
 /// (classes × observations entries; stride 0 shares one set) and writes out[k]. params.next64/jump64 point to
-/// host tables. force_slow: every inference on the cycle-by-cycle path (tests). Each inference is independent,
+/// host tables; with params.reread_cycle, params.word_ids (same layout and stride as words) and params.cells
+/// point to host arrays too. force_slow: every inference on the cycle-by-cycle path (tests). Each inference is independent,
 /// so the outcomes do not depend on the thread count.
 void bayes_machine_cpu(const BayesMachineParams& params, const std::uint16_t* words, std::uint64_t words_stride,
                        std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, bool force_slow = false);
 
 #if defined(MC_HAVE_CUDA)
-/// Same contract on CUDA device `gpu` (params.next64/jump64 point to host tables; the driver copies them).
+/// Same contract on CUDA device `gpu` (every params pointer is to host memory; the driver copies what it needs).
+/// cell_count: entries of params.cells (0 when null).
 void bayes_machine_cuda(int gpu, const BayesMachineParams& params, const std::uint16_t* words, std::uint64_t words_stride,
-                        std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks);
+                        std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count = 0);
 #endif
 
 }  // namespace mc

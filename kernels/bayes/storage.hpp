@@ -9,6 +9,9 @@ namespace mc {
 
 enum class StorageCell : int { k2T2R = 0, k1T1R = 1 };
 enum class StorageErrors : int { kNone = 0, kDevice = 1, kBer = 2 };
+/// When the stored words are read: once per simulated chip (after programming), again for every inference, or
+/// every clock cycle (each read with fresh read noise or BER draw).
+enum class StorageReread : int { kChip = 0, kInference = 1, kCycle = 2 };
 
 struct StorageParams {
   DeviceModel model;
@@ -21,39 +24,62 @@ struct StorageParams {
   std::uint32_t seed;
 };
 
-/// One device programmed to `lrs` after aging, then read (read noise from the uniforms u, v).
-MC_HD float stored_device_read(const StorageParams& s, std::uint64_t device, bool lrs, float z_prog, float z_read, float u_read) {
+/// One device programmed to `lrs` after aging (its conductance before any read noise).
+MC_HD float stored_device_program(const StorageParams& s, std::uint64_t device, bool lrs, float z_prog) {
   const DeviceModel& m = s.model;
   const DeviceDraw d = draw_device(m, s.seed, device, s.compliance);
   const float age = static_cast<float>(s.aging_cycles);
   const float a = clampf((age / d.lifetime - m.closure_onset) / (1.0f - m.closure_onset), 0.0f, 1.0f);
   const bool stuck = !d.formed || age > d.lifetime;
-  const float g = stuck ? d.stuck_g : (lrs ? program_set(m, d, s.compliance, a, z_prog) : program_reset(m, d, a, z_prog));
-  return read_conductance(m, g, z_read, u_read);
+  return stuck ? d.stuck_g : (lrs ? program_set(m, d, s.compliance, a, z_prog) : program_reset(m, d, a, z_prog));
+}
+
+/// The programmed conductances (µS) of stored bit `bit` written as `value`: devices 2·bit (a) and 2·bit + 1
+/// (b, the complement; unused in 1T1R), d2d on stream kDeviceToDevice, programming noise on kBayesStorage
+/// counter {bit, 0, 0}. Device a in LRS stores a 1.
+struct StoredCell {
+  float a, b;
+};
+MC_HD StoredCell stored_bit_program(const StorageParams& s, std::uint64_t bit, bool value) {
+  const F32x4 prog = normals(philox(RngKey{s.seed, stream::kBayesStorage}, bit, 0, 0));
+  return StoredCell{stored_device_program(s, 2 * bit, value, prog.v[0]),
+                    s.cell == StorageCell::k2T2R ? stored_device_program(s, 2 * bit + 1, !value, prog.v[1]) : 0.0f};
+}
+
+/// One read of a programmed cell, read noise from the four words r: 1T1R compares device a with the threshold,
+/// 2T2R's sense amplifier compares a with b.
+MC_HD bool stored_cell_sense(const StorageParams& s, StoredCell g, const U32x4& r) {
+  const F32x4 z = normals(r);
+  const float ga = read_conductance(s.model, g.a, z.v[0], u01(r.v[0]));
+  if (s.cell == StorageCell::k1T1R) return ga >= s.read_threshold;
+  return ga > read_conductance(s.model, g.b, z.v[1], u01(r.v[1]));
 }
 
 /// The value read back from stored bit `bit` (a global index: chip·bits_per_chip + bit of the chip) written
-/// as `value`; `read` numbers the read (0: the read after programming; 1 + inference when words are reread).
-/// Devices 2·bit and 2·bit + 1 (d2d on stream kDeviceToDevice), programming and read noise on kBayesStorage
-/// counter {bit, 0 | 1 + read, 0}; explicit errors on kBayesBer counter {bit, read, 0}.
+/// as `value`; `read` numbers the read (0: the read after programming; 1 + inference when words are reread per
+/// inference). Read noise on kBayesStorage counter {bit, 1 + read, 0}; explicit errors on kBayesBer counter
+/// {bit, read, 0}.
 MC_HD bool stored_bit_read(const StorageParams& s, std::uint64_t bit, bool value, std::uint64_t read) {
   if (s.errors == StorageErrors::kNone) return value;
   if (s.errors == StorageErrors::kBer) {
     const U32x4 r = philox(RngKey{s.seed, stream::kBayesBer}, bit, read, 0);
-    const double u = (static_cast<double>((static_cast<std::uint64_t>(r.v[0]) << 21) ^ (r.v[1] >> 11)) + 0.5) * (1.0 / 9007199254740992.0);
-    return u < s.ber ? !value : value;
+    return u01_53(r.v[0], r.v[1]) < s.ber ? !value : value;
   }
-  const RngKey key{s.seed, stream::kBayesStorage};
-  const F32x4 prog = normals(philox(key, bit, 0, 0));
-  const U32x4 rr = philox(key, bit, 1 + read, 0);
-  const F32x4 zr = normals(rr);
-  if (s.cell == StorageCell::k1T1R) {
-    const float g = stored_device_read(s, 2 * bit, value, prog.v[0], zr.v[0], u01(rr.v[0]));
-    return g >= s.read_threshold;
-  }
-  const float ga = stored_device_read(s, 2 * bit, value, prog.v[0], zr.v[0], u01(rr.v[0]));
-  const float gb = stored_device_read(s, 2 * bit + 1, !value, prog.v[1], zr.v[1], u01(rr.v[1]));
-  return ga > gb;  // the sense amplifier: device a in LRS stores a 1
+  return stored_cell_sense(s, stored_bit_program(s, bit, value), philox(RngKey{s.seed, stream::kBayesStorage}, bit, 1 + read, 0));
+}
+
+/// The read of stored bit `bit` at clock cycle `cycle` of inference `inference` when words are reread every
+/// cycle: `g` its programmed cell (errors: device), `value` what was written (errors: ber). Draws on
+/// kBayesCycleRead, counter words {bit mod 2^32, inference mod 2^32, cycle, bit / 2^32 + 2^16·(inference / 2^32)}:
+/// distinct for bit and inference indices below 2^48 and cycles below 2^32 (kBayesMaxCycles).
+MC_HD bool stored_bit_cycle_read(const StorageParams& s, StoredCell g, std::uint64_t bit, bool value, std::uint64_t inference,
+                                 std::uint64_t cycle) {
+  if (s.errors == StorageErrors::kNone) return value;
+  const U32x4 r = philox_words(RngKey{s.seed, stream::kBayesCycleRead}, static_cast<std::uint32_t>(bit), static_cast<std::uint32_t>(inference),
+                               static_cast<std::uint32_t>(cycle),
+                               static_cast<std::uint32_t>((bit >> 32) & 0xffffu) | (static_cast<std::uint32_t>((inference >> 32) & 0xffffu) << 16));
+  if (s.errors == StorageErrors::kBer) return u01_53(r.v[0], r.v[1]) < s.ber ? !value : value;
+  return stored_cell_sense(s, g, r);
 }
 
 /// A B-bit word written at bit index first_bit .. first_bit + bits − 1, read back.

@@ -49,6 +49,11 @@ MC_HD U32x4 philox(RngKey key, std::uint64_t entity, std::uint64_t step, std::ui
 /// an even integer above 2^23 and reach 1.0 exactly.)
 MC_HD float u01(std::uint32_t x) { return (static_cast<float>(x >> 9) + 0.5f) * (1.0f / 8388608.0f); }
 
+/// Uniform on the open interval (0, 1) in double from 53 bits of two words: (k + ½)·2^−53.
+MC_HD double u01_53(std::uint32_t hi, std::uint32_t lo) {
+  return (static_cast<double>((static_cast<std::uint64_t>(hi) << 21) | (lo >> 11)) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
 MC_HD F32x4 uniforms(const U32x4& r) { return F32x4{{u01(r.v[0]), u01(r.v[1]), u01(r.v[2]), u01(r.v[3])}}; }
 
 /// Two independent standard normals from two uniforms (Box & Muller 1958).

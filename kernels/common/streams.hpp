@@ -24,5 +24,6 @@ constexpr std::uint32_t kBayesStorage = 15;    ///< programming and reads of sto
 constexpr std::uint32_t kBayesBer = 16;        ///< explicit bit errors of stored bits: counter {chip·bits + bit, reread, 0}
 constexpr std::uint32_t kBayesFixedPointSeu = 17;  ///< upsets of the conventional fixed-point naive Bayes: counter {inference, event, 0}
 constexpr std::uint32_t kBayesLogSeu = 18;         ///< upsets of the logarithmic machine (mode: log): counter {inference, event, 0}
+constexpr std::uint32_t kBayesCycleRead = 19;      ///< reads of stored bits every clock cycle (storage.reread: cycle): see stored_bit_cycle_read
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream

@@ -25,7 +25,8 @@ void bayes_machine_cpu(const BayesMachineParams& p, const std::uint16_t* words, 
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
   for (std::int64_t k = 0; k < count; ++k) {
     if (hooks.cancel && hooks.cancel->load(std::memory_order_relaxed)) continue;
-    bayes_infer(p, words + static_cast<std::uint64_t>(k) * stride, first + static_cast<std::uint64_t>(k), out[k], force_slow);
+    const std::uint64_t at = static_cast<std::uint64_t>(k) * stride;
+    bayes_infer(p, words + at, p.word_ids ? p.word_ids + at : nullptr, first + static_cast<std::uint64_t>(k), out[k], force_slow);
     if (hooks.progress && (k & 255) == 255) hooks.progress->fetch_add(256, std::memory_order_relaxed);
   }
 }

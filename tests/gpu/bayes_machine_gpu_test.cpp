@@ -7,9 +7,7 @@
 #include <vector>
 
 #include "../support/bayes_fixtures.hpp"
-#if defined(MC_HAVE_CUDA)
-#include "common/gpu_info.hpp"
-#endif
+#include "../support/gpu_fixtures.hpp"
 
 namespace {
 
@@ -17,12 +15,7 @@ using namespace mc;
 
 TEST(BayesGpu, CudaEqualsCpuBitForBit) {
 #if defined(MC_HAVE_CUDA)
-  const std::vector<GpuInfo> gpus = cuda_devices();
-  if (gpus.empty()) {
-    const char* e = std::getenv("MC_REQUIRE_GPU");
-    if (e && std::string(e) == "1") FAIL() << "MC_REQUIRE_GPU=1 but no CUDA device answers";
-    GTEST_SKIP() << "no CUDA device answers (set MC_REQUIRE_GPU=1 to make this a failure)";
-  }
+  MC_GPU_OR_SKIP(device);
   const LfsrTables t = build_lfsr_tables(default_taps(8), 8);
   for (int g = 0; g < 2; ++g)
     for (int sh = 0; sh < 4; ++sh) {
@@ -37,10 +30,40 @@ TEST(BayesGpu, CudaEqualsCpuBitForBit) {
       const std::vector<std::uint16_t> w = mc::test::spread_words(static_cast<int>(n) * 54, 8, 9, 230);
       std::vector<BayesOutcome> cpu(n), gpu(n);
       bayes_machine_cpu(p, w.data(), 54, 100, n, cpu.data(), RunHooks{});
-      bayes_machine_cuda(gpus.front().index, p, w.data(), 54, 100, n, gpu.data(), RunHooks{});
+      bayes_machine_cuda(device, p, w.data(), 54, 100, n, gpu.data(), RunHooks{});
       for (std::uint64_t k = 0; k < n; ++k) ASSERT_TRUE(mc::test::same_outcome(cpu[k], gpu[k], 6, 2)) << "gen " << g << " sharing " << sh << " inference " << k;
     }
 #else
+  if (mc::test::gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend";
+  GTEST_SKIP() << "built without CUDA";
+#endif
+}
+
+TEST(BayesGpu, PerCycleRereadsEqualCpuBitForBit) {
+  // storage.reread: cycle with an explicit BER (integer Philox words against a double): the word indices go to
+  // the GPU with each batch, and every read must match.
+#if defined(MC_HAVE_CUDA)
+  MC_GPU_OR_SKIP(device);
+  const LfsrTables t = build_lfsr_tables(default_taps(8), 8);
+  BayesMachineParams p = mc::test::bayes_params(4, 6, 8, 300, t);
+  p.reread_cycle = true;
+  p.storage.errors = StorageErrors::kBer;
+  p.storage.ber = 0.01;
+  p.storage.seed = 3;
+  const std::uint64_t n = 2000;
+  const std::vector<std::uint16_t> w = mc::test::spread_words(static_cast<int>(n) * 24, 8, 4, 200);
+  std::vector<std::uint32_t> ids(n * 24);
+  for (std::size_t k = 0; k < ids.size(); ++k) ids[k] = static_cast<std::uint32_t>((k * 7) % 500);
+  p.word_ids = ids.data();
+  std::vector<BayesOutcome> cpu(n), gpu(n);
+  bayes_machine_cpu(p, w.data(), 24, 50, n, cpu.data(), RunHooks{});
+  bayes_machine_cuda(device, p, w.data(), 24, 50, n, gpu.data(), RunHooks{});
+  for (std::uint64_t k = 0; k < n; ++k) {
+    ASSERT_TRUE(mc::test::same_outcome(cpu[k], gpu[k], 4, 1)) << "inference " << k;
+    ASSERT_EQ(cpu[k].read_errors, gpu[k].read_errors) << "inference " << k;
+  }
+#else
+  if (mc::test::gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend";
   GTEST_SKIP() << "built without CUDA";
 #endif
 }

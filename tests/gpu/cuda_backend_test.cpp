@@ -11,10 +11,8 @@
 #include "endurance/driver.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/mcmc.hpp"
+#include "../support/gpu_fixtures.hpp"
 #include "../support/model_fixtures.hpp"
-#if defined(MC_HAVE_CUDA)
-#include "common/gpu_info.hpp"
-#endif
 
 namespace {
 
@@ -28,24 +26,9 @@ using mc::test::interval;
 
 // ------------------------------------------------------------------------------------------ CUDA backend
 
-bool gpu_required() {
-  const char* e = std::getenv("MC_REQUIRE_GPU");
-  return e != nullptr && std::string(e) == "1";
-}
+using mc::test::gpu_required;
 
 #if defined(MC_HAVE_CUDA)
-
-/// The first GPU, or -1 after GTEST_SKIP (or a failure when MC_REQUIRE_GPU=1) when none answers.
-#define MC_GPU_OR_SKIP(gpu)                                                                   \
-  int gpu = -1;                                                                               \
-  {                                                                                           \
-    const std::vector<mc::GpuInfo> gpus = mc::cuda_devices();                                 \
-    if (gpus.empty()) {                                                                       \
-      if (gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but no CUDA device answers";             \
-      GTEST_SKIP() << "no CUDA device answers (set MC_REQUIRE_GPU=1 to make this a failure)"; \
-    }                                                                                         \
-    gpu = gpus.front().index;                                                                 \
-  }
 
 /// |a − b| within k standard errors of the difference of two independent counts (SE² ≈ a + b, Poisson).
 ::testing::AssertionResult CountsAgree(const char* what, double a, double b, double k) {

@@ -87,6 +87,13 @@ TEST_F(BayesInput, BitsOutsideOneToSixteen) {
             (dir_ / "s.yaml").string() + ":3:9: error: bayes_machine.bits: expected an integer in 1 .. 16, got '0'");
 }
 
+TEST_F(BayesInput, RereadNamesItsChoices) {
+  EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  storage: {errors: ber, reread: yes}\n"),
+            (dir_ / "s.yaml").string() + ":3:34: error: bayes_machine.storage.reread: expected one of chip, inference, cycle, got 'yes'");
+  const Scenario s = parse_scenario("workload: bayes_machine\nbayes_machine:\n  storage: {errors: ber, reread: cycle}\n", (dir_ / "s.yaml").string());
+  EXPECT_EQ(s.bayes_machine.reread, StorageReread::kCycle);
+}
+
 TEST_F(BayesInput, DegenerateLfsr) {
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  lfsr: {seeding: fixed, seed: 0}\n"),
             (dir_ / "s.yaml").string() + ":3:32: error: bayes_machine.lfsr.seed: degenerate LFSR: an all-zero seed never leaves state 0");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../support/bayes_fixtures.hpp"
+#include "../support/model_fixtures.hpp"
 
 namespace {
 
@@ -13,6 +14,7 @@ using namespace mc;
 using mc::test::bayes_params;
 using mc::test::same_outcome;
 using mc::test::spread_words;
+using mc::test::test_model;
 
 TEST(BayesLfsr, DefaultTapsAreMaximalForEveryWidth) {
   for (int b = 1; b <= 16; ++b) EXPECT_EQ(lfsr_period(default_taps(b), b), (1u << b) - 1u) << "B = " << b;
@@ -169,6 +171,77 @@ TEST(BayesStorage, ExplicitBerFlipsAtTheRate) {
   s.errors = StorageErrors::kNone;
   EXPECT_TRUE(stored_bit_read(s, 5, true, 0));
   EXPECT_EQ(stored_word_read(s, 0, 0xa5, 8, 0), 0xa5u);
+}
+
+TEST(BayesStorage, PerCycleReadsWithoutErrorsEqualTheLatchedWords) {
+  // storage.reread: cycle with a zero BER takes the cycle-by-cycle path with fresh reads, and must give the
+  // bit-parallel path's bits (every read returns the written word).
+  const LfsrTables t = build_lfsr_tables(default_taps(8), 8);
+  for (int g = 0; g < 2; ++g) {
+    BayesMachineParams p = bayes_params(3, 4, 8, 300, t, static_cast<BayesGenerator>(g));
+    const std::vector<std::uint16_t> w = spread_words(12, 8, 5 + g, 150);
+    std::vector<std::uint32_t> ids(12);
+    for (int b = 0; b < 12; ++b) ids[b] = 40 + 3 * b;
+    BayesMachineParams q = p;
+    q.reread_cycle = true;
+    q.storage.errors = StorageErrors::kBer;
+    q.storage.ber = 0.0;
+    for (std::uint64_t n = 0; n < 5; ++n) {
+      BayesOutcome latched{}, reread{};
+      bayes_infer(p, w.data(), n, latched);
+      bayes_infer(q, w.data(), ids.data(), n, reread);
+      EXPECT_EQ(reread.slow_path, 1);
+      EXPECT_EQ(reread.read_errors, 0u);
+      ASSERT_TRUE(same_outcome(latched, reread, 3, 1)) << "generator " << g << " inference " << n;
+    }
+  }
+}
+
+TEST(BayesStorage, PerCycleBerGivesTheFlippedWordProbabilityWithinFourSE) {
+  // One block, Philox numbers, B = 4, W = 9 (1001b), every bit read flipped with probability e each cycle: the
+  // AND bit is 1 with probability E[W']/2^B, E[W'] = sum_j 2^j (w_j (1 - e) + (1 - w_j) e) = 8.7 for e = 0.1
+  // (9 without errors: 34 SE away). Reads wrong: e within 4 SE.
+  const LfsrTables t = build_lfsr_tables(default_taps(4), 4);
+  BayesMachineParams p = bayes_params(1, 1, 4, 4096, t, BayesGenerator::kPhilox);
+  p.reread_cycle = true;
+  p.storage.errors = StorageErrors::kBer;
+  p.storage.ber = 0.1;
+  p.storage.seed = 17;
+  const std::uint16_t w = 9;
+  const std::uint32_t id = 123;
+  const int n = 200;
+  double ones = 0, wrong = 0;
+  for (int k = 0; k < n; ++k) {
+    BayesOutcome o{};
+    bayes_infer(p, &w, &id, static_cast<std::uint64_t>(k), o);
+    ones += o.counts[0];
+    wrong += static_cast<double>(o.read_errors);
+  }
+  const double cycles = static_cast<double>(n) * 4096;
+  const double expect = 8.7 / 16.0;
+  EXPECT_NEAR(ones / cycles, expect, 4 * std::sqrt(expect * (1 - expect) / cycles));
+  EXPECT_NEAR(wrong / (4 * cycles), 0.1, 4 * std::sqrt(0.1 * 0.9 / (4 * cycles)));
+}
+
+TEST(BayesStorage, PerCycleDeviceReadsFailAtTheGaussianSenseRateWithinFourSE) {
+  // Gaussian read noise g(1 + s z): a 2T2R pair (a, b) reads wrong with probability
+  // Phi(-(a - b) / (s sqrt(a^2 + b^2))); a 1T1R device a against threshold h with Phi((h - a) / (s a)).
+  StorageParams s{};
+  s.model = test_model();
+  s.model.read_sigma_rel = 0.3f;
+  s.errors = StorageErrors::kDevice;
+  s.seed = 29;
+  const auto phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  const int n = 100000;
+  for (int cell = 0; cell < 2; ++cell) {
+    s.cell = cell == 0 ? StorageCell::k2T2R : StorageCell::k1T1R;
+    s.read_threshold = 8.0f;
+    const StoredCell g{10.0f, 8.0f};
+    const double expect = cell == 0 ? phi(-2.0 / (0.3 * std::sqrt(164.0))) : phi((8.0 - 10.0) / (0.3 * 10.0));
+    int wrong = 0;
+    for (int k = 0; k < n; ++k) wrong += stored_bit_cycle_read(s, g, 77, true, 5, static_cast<std::uint64_t>(k)) ? 0 : 1;
+    EXPECT_NEAR(wrong, n * expect, 4 * std::sqrt(n * expect * (1 - expect))) << (cell == 0 ? "2T2R" : "1T1R");
+  }
 }
 
 }  // namespace
