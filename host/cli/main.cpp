@@ -227,11 +227,13 @@ int cmd_compare(const std::string& file, std::string out, int threads, bool verb
       }
     }
   }
-  std::printf("\n%-24s %7s  %-22s %s\n", "metric", "checks", "worst", "verdict");
+  int width = 24;
+  for (const auto& m : order) width = std::max(width, static_cast<int>(m.size()));
+  std::printf("\n%-*s %7s  %-22s %s\n", width, "metric", "checks", "worst", "verdict");
   for (const auto& m : order) {
     const Group& g = groups[m];
     const std::string worst = g.chi2 ? fmt::format("p = {:.3g} (chi2)", g.worst_p) : fmt::format("|z| = {:.2f} SE", g.worst_z);
-    std::printf("%-24s %7d  %-22s %s\n", m.c_str(), g.checks, worst.c_str(), g.failed ? fmt::format("{} DISAGREE", g.failed).c_str() : "agree");
+    std::printf("%-*s %7d  %-22s %s\n", width, m.c_str(), g.checks, worst.c_str(), g.failed ? fmt::format("{} DISAGREE", g.failed).c_str() : "agree");
   }
   for (const auto& d : disagreements) std::printf("%s\n", d.c_str());
   std::printf("%s: %d checks over %zu point(s); agreement means |z| <= %.0f SE and chi2 p >= %.0e\n",

@@ -396,6 +396,51 @@ void compare_write_verify(const Manifest& ma, const Manifest& mb, std::vector<Co
   rows.push_back(chi_row("SET pulses histogram", "converged devices", va, vb));
 }
 
+// ---- bayes_machine ----
+
+void compare_bayes_machine(const Manifest& ma, const Manifest& mb, std::vector<CompareRow>& rows) {
+  require_equal(ma, mb, "bayes_machine.cycles", "cycles");
+  const std::string ta = ma.json.value("task", std::string()), tb = mb.json.value("task", std::string());
+  if (ta != tb) fail("the runs are not comparable: the task of " + ma.dir + " is '" + ta + "' but that of " + mb.dir + " is '" + tb + "'");
+  const Csv ra(ma.dir + "/results.csv"), rb(mb.dir + "/results.csv");
+  if (ra.size() != 1 || rb.size() != 1) fail("compare the folders of one bayes_machine point (results.csv with one row)");
+  const double na = ra.num(0, "inferences"), nb = rb.num(0, "inferences");
+  // Both runs classify the same test samples (the task is equal); given the samples, each inference's outcome is
+  // an independent Bernoulli trial with its own p_i, so the variance of a fraction is mean p_i(1 − p_i)/N ≤
+  // p(1 − p)/N: the pooled two-proportion z over inferences is conservative, also with repeats of a sample.
+  const Csv ca(ma.dir + "/accuracy_vs_cycles.csv"), cb(mb.dir + "/accuracy_vs_cycles.csv");
+  bool same = ca.size() == cb.size();
+  for (std::size_t r = 0; same && r < ca.size(); ++r) same = ca.num(r, "cycles") == cb.num(r, "cycles");
+  if (!same) fail("the runs are not comparable: " + ca.path() + " and " + cb.path() + " have different checkpoint cycles");
+  for (std::size_t r = 0; r < ca.size(); ++r) {
+    const std::string where = fmt::format("T = {}", num_text(ca.num(r, "cycles")));
+    for (const char* f : {"accuracy", "agreement_with_exact", "ties"}) {
+      const double p1 = ca.num(r, f), p2 = cb.num(r, f);
+      rows.push_back(z_row(f, where, p1, p2, two_proportion_z(p1, na, p2, nb), "z proportion"));
+    }
+  }
+  for (const char* f : {"early_accuracy", "fixed_point_accuracy"}) {
+    const double p1 = ra.num(0, f), p2 = rb.num(0, f);
+    rows.push_back(z_row(f, "all inferences", p1, p2, two_proportion_z(p1, na, p2, nb), "z proportion"));
+  }
+  // Upsets per inference: a sum of independent Bernoulli trials with tiny p, Poisson: Var(mean) = mean/N.
+  for (const char* f : {"upsets_per_inference", "fixed_point_upsets_per_inference"}) {
+    const double m1 = ra.num(0, f), m2 = rb.num(0, f);
+    const double se = std::sqrt(m1 / na + m2 / nb);
+    rows.push_back(z_row(f, "all inferences", m1, m2, se > 0 ? (m1 - m2) / se : (m1 == m2 ? 0.0 : kNaN), "z Poisson mean"));
+  }
+  // Decided classes per true class: the confusion matrix as one contingency table.
+  const Csv fa(ma.dir + "/confusion.csv"), fb(mb.dir + "/confusion.csv");
+  Hist<std::pair<long long, long long>> ha, hb;
+  for (std::size_t r = 0; r < fa.size(); ++r)
+    ha[{static_cast<long long>(fa.num(r, "true_class")), static_cast<long long>(fa.num(r, "decided_class"))}] += fa.num(r, "count");
+  for (std::size_t r = 0; r < fb.size(); ++r)
+    hb[{static_cast<long long>(fb.num(r, "true_class")), static_cast<long long>(fb.num(r, "decided_class"))}] += fb.num(r, "count");
+  std::vector<double> va, vb;
+  hist_vectors(ha, hb, va, vb);
+  rows.push_back(chi_row("confusion matrix", "at T", va, vb));
+}
+
 }  // namespace
 
 CompareReport compare_folders(const std::string& ref_dir, const std::string& test_dir) {
@@ -406,7 +451,8 @@ CompareReport compare_folders(const std::string& ref_dir, const std::string& tes
   CompareReport report;
   if (ma.workload == "endurance") compare_endurance(ma, mb, report.rows);
   else if (ma.workload == "write_verify") compare_write_verify(ma, mb, report.rows);
-  else fail("workload '" + ma.workload + "' has no comparison yet (endurance and write_verify have)");
+  else if (ma.workload == "bayes_machine") compare_bayes_machine(ma, mb, report.rows);
+  else fail("workload '" + ma.workload + "' has no comparison yet (endurance, write_verify and bayes_machine have)");
   report.all_agree = std::all_of(report.rows.begin(), report.rows.end(), [](const CompareRow& r) { return r.agree; });
   return report;
 }

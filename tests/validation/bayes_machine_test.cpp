@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support/bayes_fixtures.hpp"
+#include "compare/compare.hpp"
 #include "io/csv.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/run.hpp"
@@ -125,6 +126,43 @@ TEST(BayesValidation, LogMachineAgreesWithTheExactNaiveBayes) {
   EXPECT_GE(std::stod(r.rows[0][r.column("agreement_with_exact")]), 0.99);
   EXPECT_EQ(r.rows[0][r.column("mode")], "log");
   std::filesystem::remove_all(out);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(BayesValidation, CompareAgreesAcrossSeedsAndFlagsStoredBitErrors) {
+  // memcarlo compare on bayes_machine folders: two seeds of one machine agree (the statistics are not all zero),
+  // and a 20 % stored-bit error rate is flagged on accuracy.
+  using namespace mc;
+  Scenario s = load_scenario(std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml");
+  s.bayes_machine.cycles = 1024;
+  s.bayes_machine.checkpoints = {64, 256, 1024};
+  const std::string base = (std::filesystem::temp_directory_path() / ("mc_bayes_cmp_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(base);
+  const auto run = [&](const Scenario& sc, const std::string& name) {
+    run_scenario(sc, choose_backend("cpu", 0), RunOptions{base + "/" + name, true});
+    return base + "/" + name;
+  };
+  const std::string a = run(s, "a");
+  s.seed = 4242;
+  const std::string b = run(s, "b");
+  s.bayes_machine.errors = StorageErrors::kBer;
+  s.bayes_machine.ber = 0.2;
+  const std::string c = run(s, "c");
+  const CompareReport same = compare_folders(a, b);
+  EXPECT_TRUE(same.all_agree) << format_report(same);
+  EXPECT_EQ(same.rows.size(), 3u * 3 + 4 + 1);
+  bool any_nonzero = false;
+  for (const CompareRow& r : same.rows) any_nonzero |= r.test_kind == "z proportion" && r.z_or_p != 0.0;
+  EXPECT_TRUE(any_nonzero) << "different seeds must give different counts";
+  const CompareReport worse = compare_folders(a, c);
+  EXPECT_FALSE(worse.all_agree);
+  bool accuracy_flagged = false;
+  for (const CompareRow& r : worse.rows) accuracy_flagged |= r.metric == "accuracy" && r.where == "T = 1024" && !r.agree;
+  EXPECT_TRUE(accuracy_flagged) << format_report(worse);
+  std::filesystem::remove_all(base);
 }
 
 }  // namespace
