@@ -271,6 +271,19 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
+/// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when
+/// the list does not end there.
+void check_checkpoints(Resolver& r, const std::string& block, std::uint64_t cycles, std::vector<std::uint64_t>& checkpoints) {
+  const std::string list = block + ".checkpoints";
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    const std::string key = list + "[" + std::to_string(i) + "]";
+    if (checkpoints[i] > cycles)
+      throw InputError(r.mark(list), key, "checkpoint " + std::to_string(checkpoints[i]) + " is beyond " + block + ".cycles = " + std::to_string(cycles));
+    if (i > 0 && checkpoints[i] <= checkpoints[i - 1]) throw InputError(r.mark(list), key, "checkpoints must increase");
+  }
+  if (checkpoints.back() != cycles) checkpoints.push_back(cycles);
+}
+
 /// The mcmc block: keys, cross-key rules, and the data file resolved next to the scenario.
 void resolve_mcmc(Resolver& r, Scenario& s) {
   McmcSpec& c = s.mcmc;
@@ -385,12 +398,7 @@ void resolve_bayes_machine(Resolver& r, const std::string& file, BayesMachineSpe
     b.checkpoints.push_back(b.cycles);
     while (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints)) b.checkpoints.erase(b.checkpoints.begin());
   } else {
-    for (std::size_t i = 0; i < b.checkpoints.size(); ++i) {
-      const std::string key = "bayes_machine.checkpoints[" + std::to_string(i) + "]";
-      if (b.checkpoints[i] > b.cycles) throw InputError(r.mark("bayes_machine.checkpoints"), key, "checkpoint " + std::to_string(b.checkpoints[i]) + " is beyond bayes_machine.cycles = " + std::to_string(b.cycles));
-      if (i > 0 && b.checkpoints[i] <= b.checkpoints[i - 1]) throw InputError(r.mark("bayes_machine.checkpoints"), key, "checkpoints must increase");
-    }
-    if (b.checkpoints.back() != b.cycles) b.checkpoints.push_back(b.cycles);
+    check_checkpoints(r, "bayes_machine", b.cycles, b.checkpoints);
     if (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints))
       throw InputError(r.mark("bayes_machine.checkpoints"), "bayes_machine.checkpoints", "at most " + std::to_string(kBayesMaxCheckpoints) + " checkpoints (cycles included)");
   }
@@ -589,12 +597,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
     if (e.checkpoints.empty()) {
       e.checkpoints = log_checkpoints(e.cycles, per_decade);
     } else {
-      for (std::size_t i = 0; i < e.checkpoints.size(); ++i) {
-        const std::string key = "endurance.checkpoints[" + std::to_string(i) + "]";
-        if (e.checkpoints[i] > e.cycles) throw InputError(r.mark("endurance.checkpoints"), key, "checkpoint " + std::to_string(e.checkpoints[i]) + " is beyond endurance.cycles = " + std::to_string(e.cycles));
-        if (i > 0 && e.checkpoints[i] <= e.checkpoints[i - 1]) throw InputError(r.mark("endurance.checkpoints"), key, "checkpoints must increase");
-      }
-      if (e.checkpoints.back() != e.cycles) e.checkpoints.push_back(e.cycles);
+      check_checkpoints(r, "endurance", e.cycles, e.checkpoints);
     }
     e.compliance = static_cast<float>(r.number("endurance.compliance"));
     e.read_threshold = static_cast<float>(r.number("endurance.read_threshold"));

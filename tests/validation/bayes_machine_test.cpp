@@ -20,6 +20,17 @@ namespace {
 using namespace mc;
 using mc::test::bayes_params;
 
+/// The shipped synthetic scenario.
+Scenario shipped_synthetic() { return load_scenario(std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml"); }
+
+/// Runs s on the CPU into a fresh temporary folder named after `tag` and returns the folder (the caller removes it).
+std::string run_cpu(const Scenario& s, const std::string& tag) {
+  const std::string out = (std::filesystem::temp_directory_path() / ("mc_bayes_" + tag + "_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(out);
+  run_scenario(s, choose_backend("cpu", 0), RunOptions{out, true});
+  return out;
+}
+
 double product_probability(const std::vector<std::uint16_t>& w, int from, int n, double denom) {
   double p = 1;
   for (int i = 0; i < n; ++i) p *= w[from + i] / denom;
@@ -90,11 +101,7 @@ TEST(BayesValidation, SharedLfsrShowsTheCorrelationBiasExactly) {
 }
 
 TEST(BayesValidation, ShippedSyntheticScenarioReachesTheExactNaiveBayes) {
-  const std::string file = std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml";
-  const Scenario s = load_scenario(file);
-  const std::string out = (std::filesystem::temp_directory_path() / ("mc_bayes_syn_" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(out);
-  run_scenario(s, choose_backend("cpu", 0), RunOptions{out, true});
+  const std::string out = run_cpu(shipped_synthetic(), "syn");
   const CsvFile curve = read_csv(out + "/accuracy_vs_cycles.csv");
   const std::size_t agree = curve.column("agreement_with_exact"), acc = curve.column("accuracy"), ex = curve.column("exact_accuracy");
   ASSERT_GE(curve.rows.size(), 3u);
@@ -107,50 +114,32 @@ TEST(BayesValidation, ShippedSyntheticScenarioReachesTheExactNaiveBayes) {
   std::filesystem::remove_all(out);
 }
 
-}  // namespace
-
-namespace {
-
 TEST(BayesValidation, LogMachineAgreesWithTheExactNaiveBayes) {
   // mode: log adds 8-bit log-likelihood words (Turck 2025): deterministic, limited only by quantization.
-  using namespace mc;
-  Scenario s = load_scenario(std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml");
+  Scenario s = shipped_synthetic();
   s.bayes_machine.log_mode = true;
   s.bayes_machine.bits = 8;
   s.resolved["bayes_machine.mode"] = "log";
   s.resolved["bayes_machine.bits"] = 8;
-  const std::string out = (std::filesystem::temp_directory_path() / ("mc_bayes_log_" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(out);
-  run_scenario(s, choose_backend("cpu", 0), RunOptions{out, true});
+  const std::string out = run_cpu(s, "log");
   const CsvFile r = read_csv(out + "/results.csv");
   EXPECT_GE(std::stod(r.rows[0][r.column("agreement_with_exact")]), 0.99);
   EXPECT_EQ(r.rows[0][r.column("mode")], "log");
   std::filesystem::remove_all(out);
 }
 
-}  // namespace
-
-namespace {
-
 TEST(BayesValidation, CompareAgreesAcrossSeedsAndFlagsStoredBitErrors) {
   // memcarlo compare on bayes_machine folders: two seeds of one machine agree (the statistics are not all zero),
   // and a 20 % stored-bit error rate is flagged on accuracy.
-  using namespace mc;
-  Scenario s = load_scenario(std::string(MC_TEST_DATA) + "/../configs/scenarios/bayes_machine_synthetic.yaml");
+  Scenario s = shipped_synthetic();
   s.bayes_machine.cycles = 1024;
   s.bayes_machine.checkpoints = {64, 256, 1024};
-  const std::string base = (std::filesystem::temp_directory_path() / ("mc_bayes_cmp_" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(base);
-  const auto run = [&](const Scenario& sc, const std::string& name) {
-    run_scenario(sc, choose_backend("cpu", 0), RunOptions{base + "/" + name, true});
-    return base + "/" + name;
-  };
-  const std::string a = run(s, "a");
+  const std::string a = run_cpu(s, "cmp_a");
   s.seed = 4242;
-  const std::string b = run(s, "b");
+  const std::string b = run_cpu(s, "cmp_b");
   s.bayes_machine.errors = StorageErrors::kBer;
   s.bayes_machine.ber = 0.2;
-  const std::string c = run(s, "c");
+  const std::string c = run_cpu(s, "cmp_c");
   const CompareReport same = compare_folders(a, b);
   EXPECT_TRUE(same.all_agree) << format_report(same);
   EXPECT_EQ(same.rows.size(), 3u * 3 + 4 + 1);
@@ -162,7 +151,7 @@ TEST(BayesValidation, CompareAgreesAcrossSeedsAndFlagsStoredBitErrors) {
   bool accuracy_flagged = false;
   for (const CompareRow& r : worse.rows) accuracy_flagged |= r.metric == "accuracy" && r.where == "T = 1024" && !r.agree;
   EXPECT_TRUE(accuracy_flagged) << format_report(worse);
-  std::filesystem::remove_all(base);
+  for (const std::string& d : {a, b, c}) std::filesystem::remove_all(d);
 }
 
 }  // namespace
