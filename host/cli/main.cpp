@@ -19,6 +19,7 @@
 #include "common/gpu_info.hpp"
 #include "bayes/driver.hpp"
 #include "endurance/driver.hpp"
+#include "io/command.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
@@ -61,10 +62,11 @@ int cmd_validate(const std::string& file) {
     rows.push_back({"sweep points", std::to_string(plan.points.size())});
     rows.push_back({"swept keys", cols});
   }
-  double events = 0;
-  for (const auto& p : plan.points) events += 2.0 * point_work(p.scenario);  // endurance: a SET and a RESET per device-cycle
+  double work = 0;
+  for (const auto& p : plan.points) work += static_cast<double>(point_work(p.scenario));
   if (s.workload == "endurance") {
     const auto& e = s.endurance;
+    const double events = 2.0 * work;  // a SET and a RESET per device-cycle
     rows.push_back({"devices x cycles", fmt::format("{} x {}{}", e.devices, e.cycles, plan.has_sweep ? " (point 0)" : "")});
     rows.push_back({"write events", fmt::format("{:.3g}{}", events, plan.has_sweep ? " (all points)" : "")});
     rows.push_back({"checkpoints", fmt::format("{} (first {}, last {})", e.checkpoints.size(), e.checkpoints.front(), e.checkpoints.back())});
@@ -76,6 +78,14 @@ int cmd_validate(const std::string& file) {
     rows.push_back({"machine", fmt::format("{}, B = {}, T = {}, {}", b.log_mode ? "log" : "stochastic", b.bits, b.cycles,
                                            b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox")});
     rows.push_back({"inferences", fmt::format("{} samples x {} repeats{}", b.samples, b.repeats, plan.has_sweep ? " (point 0)" : "")});
+  } else if (s.workload == "mcmc") {
+    const auto& c = s.mcmc;
+    const char* tasks[] = {"csv", "illustrative_2d", "linear_regression", "cartpole"};
+    rows.push_back({"task", std::string(tasks[static_cast<int>(c.task)]) + (c.task == McmcTask::kCsv ? " (" + c.data + ")" : "")});
+    rows.push_back({"model", c.model + (c.model == "mlp" ? fmt::format(", {} hidden", c.hidden) : std::string()) +
+                                 (c.differential ? ", differential pairs" : ", one device vs a reference")});
+    rows.push_back({"chains x iterations", fmt::format("{} x {}{}", c.chains, c.iterations, plan.has_sweep ? " (point 0)" : "")});
+    rows.push_back({"chain-steps", fmt::format("{:.3g}{}", work, plan.has_sweep ? " (all points)" : "")});
   } else {
     const auto& w = s.write_verify;
     rows.push_back({"devices", std::to_string(w.devices)});
@@ -253,13 +263,9 @@ long peak_rss_mb() {
 /// (reported, not fatal).
 double print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
   const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
-  std::string output;
-  FILE* f = popen(cmd.c_str(), "r");
   try {
-    if (!f) throw std::runtime_error("cannot start it");
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, f)) output += buf;
-    const int rc = pclose(f);
+    int rc = 0;
+    const std::string output = capture(cmd, &rc);
     if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
     const nlohmann::json j = nlohmann::json::parse(output);
     const double brate = j.at("rate").get<double>();

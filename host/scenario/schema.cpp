@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "bayes/bayes.hpp"  // kBayesMaxCycles
+
 namespace mc {
 
 namespace {
@@ -154,8 +156,8 @@ std::vector<KeySpec> build() {
              "stochastic: bitstreams ANDed and counted; log: B-bit log-likelihoods added (Turck 2025)."),
       integer("bayes_machine.bits", "8", 1, 16, "B: bits of each likelihood word and random number."),
       choice("bayes_machine.generator", {"lfsr", "philox"}, "lfsr", "Random numbers: per-block LFSRs as in the hardware, or ideal Philox."),
-      integer("bayes_machine.cycles", "255", 1, 4294967296.0, "T: clock cycles per inference."),
-      int_list("bayes_machine.checkpoints", 1, 4294967296.0, "Cycle counts of the accuracy-vs-cycles curve (default: powers of 2 up to cycles)."),
+      integer("bayes_machine.cycles", "255", 1, static_cast<double>(kBayesMaxCycles), "T: clock cycles per inference."),
+      int_list("bayes_machine.checkpoints", 1, static_cast<double>(kBayesMaxCycles), "Cycle counts of the accuracy-vs-cycles curve (default: powers of 2 up to cycles)."),
       integer("bayes_machine.early_stop", "0", 0, 4294967295.0, "K: the first class whose count reaches K decides (0: off; decide after cycles)."),
       integer("bayes_machine.repeats", "1", 1, 1e6, "Inferences per test sample (each with fresh random numbers)."),
       integer("bayes_machine.chips", "1", 1, 1e6, "Simulated chips (d2d): repeat r runs on chip r mod chips."),

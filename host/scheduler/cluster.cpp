@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/command.hpp"
 #include "io/csv.hpp"
 #include "io/output.hpp"
 #include "scenario/error.hpp"
@@ -37,21 +38,6 @@ std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
-}
-
-/// Run a command, return its stdout (stderr goes to ours, so a warning never becomes a job id); rc: exit status.
-std::string capture(const std::string& cmd, int* rc) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (!f) {
-    *rc = -1;
-    return out;
-  }
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, f)) out += buf;
-  const int status = pclose(f);
-  *rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
 }
 
 /// A file in folder `dir` for an #SBATCH line: double-quoted (sbatch splits directives on blanks), with % in

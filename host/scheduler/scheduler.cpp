@@ -196,9 +196,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   for (std::size_t idx : mine) total_work += point_work(plan.points[idx].scenario);
   for (const auto& [idx, rec] : records)
     if (in_shard(idx)) resumed_work += point_work(plan.points[idx].scenario);
-  const std::string& workload = plan.points.front().scenario.workload;
-  const char* unit = workload == "endurance" ? "device-cycles" : workload == "bayes_machine" ? "inferences" : "devices";
-  Progress progress("sweep", total_work, unit, opt.quiet, mine.size(), "points");
+  Progress progress("sweep", total_work, work_unit(plan.points.front().scenario), opt.quiet, mine.size(), "points");
   progress.counter().store(resumed_work);
   progress.items().store(res.resumed);
   std::atomic<std::size_t> next{0};

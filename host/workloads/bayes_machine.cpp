@@ -82,7 +82,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   p.storage = st;
   p.cells = cells.empty() ? nullptr : cells.data();
 
-  Progress progress("bayes_machine", inferences, "inferences", opt.quiet || opt.progress);
+  Progress progress("bayes_machine", point_work(s), work_unit(s), opt.quiet || opt.progress);
   RunHooks hooks;
   hooks.threads = backend.threads;
   hooks.cancel = &cancel_flag();

@@ -48,7 +48,7 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
 #endif
     lifetime_histogram_cpu(p, 0, e.devices, life_hist, hooks);
 
-  Progress progress("endurance", 2 * pairs * e.cycles, "device-cycles", opt.quiet || opt.progress);
+  Progress progress("endurance", point_work(s), work_unit(s), opt.quiet || opt.progress);
   hooks.progress = opt.progress ? opt.progress : &progress.counter();
 
   std::vector<std::string> cols = {"cycle"};

@@ -135,7 +135,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   RunSummary summary;
   summary.out_dir = opt.out_dir;
   const double t0 = now_seconds();
-  Progress progress("mcmc", static_cast<std::uint64_t>(chains) * iters, "chain-steps", opt.quiet || opt.progress);
+  Progress progress("mcmc", point_work(s), work_unit(s), opt.quiet || opt.progress);
   RunHooks hooks;
   hooks.threads = backend.threads;
   hooks.cancel = &cancel_flag();

@@ -23,6 +23,13 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
   return run_write_verify(s, backend, opt, out);
 }
 
+const char* work_unit(const Scenario& s) {
+  if (s.workload == "endurance") return "device-cycles";
+  if (s.workload == "mcmc") return "chain-steps";
+  if (s.workload == "bayes_machine") return "inferences";
+  return "devices";
+}
+
 std::uint64_t point_work(const Scenario& s) {
   if (s.workload == "mcmc") return s.mcmc.chains * s.mcmc.iterations;
   if (s.workload == "bayes_machine") return s.bayes_machine.repeats * s.bayes_machine.samples;

@@ -16,8 +16,10 @@ struct RunOptions {
   std::atomic<std::uint64_t>* progress = nullptr;  ///< when set (a sweep), work is counted here, not shown
 };
 
-/// Work units a point reports through its progress counter (device-cycles, devices for write_verify, chain-steps for mcmc).
+/// Work units a point reports through its progress counter, and their name (work_unit): device-cycles for
+/// endurance, devices for write_verify, chain-steps for mcmc, inferences for bayes_machine.
 std::uint64_t point_work(const Scenario& s);
+const char* work_unit(const Scenario& s);
 
 /// What a run reports at the end: a table a person reads (label, value) and the folder.
 struct RunSummary {

@@ -16,7 +16,7 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   RunSummary summary;
   summary.out_dir = opt.out_dir;
   const double t0 = now_seconds();
-  Progress progress("write_verify", w.devices, "devices", opt.quiet || opt.progress);
+  Progress progress("write_verify", point_work(s), work_unit(s), opt.quiet || opt.progress);
   RunHooks hooks;
   hooks.threads = backend.threads;
   hooks.cancel = &cancel_flag();

@@ -339,16 +339,21 @@ struct SeuStream {
   }
 };
 
-MC_HD SeuStream seu_stream(const BayesMachineParams& p, std::uint64_t inference) {
+/// Upsets at `rate` over positions [0, end) of one inference, drawn on stream `stream_id`.
+MC_HD SeuStream make_seu_stream(double rate, std::uint64_t end, std::uint32_t seed, std::uint32_t stream_id, std::uint64_t inference) {
   SeuStream s;
-  s.log1m_rate = p.seu_rate > 0.0 ? log1p(-p.seu_rate) : 0.0;
+  s.log1m_rate = rate > 0.0 ? log1p(-rate) : 0.0;
   s.pos = 0;
-  s.end = p.cycles * seu_bits_per_cycle(p);
+  s.end = end;
   s.event = 0;
-  s.seed = p.seed;
-  s.stream_id = stream::kBayesSeu;
+  s.seed = seed;
+  s.stream_id = stream_id;
   s.inference = inference;
   return s;
+}
+
+MC_HD SeuStream seu_stream(const BayesMachineParams& p, std::uint64_t inference) {
+  return make_seu_stream(p.seu_rate, p.cycles * seu_bits_per_cycle(p), p.seed, stream::kBayesSeu, inference);
 }
 
 // --------------------------------------------------------------------------------------------- inference
@@ -429,7 +434,6 @@ MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, s
   std::uint32_t at_k[kBayesMaxCheckpoints][kBayesMaxClasses];
   std::uint16_t start[kBayesMaxBlocks];
   if (p.generator == BayesGenerator::kLfsr) lfsr_starts(p, inference, L, start);
-  (void)L;
   for (int y = 0; y < p.classes; ++y) {
     const std::uint16_t* row_words = words + y * p.observations;
     std::uint64_t count = 0;
@@ -480,8 +484,7 @@ MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, s
     o.decision[k] = static_cast<std::int16_t>(decide(at_k[k], p.classes, p.seed, inference, k, &tied));
     o.tied[k] = tied;
   }
-  if (p.early_stop) decide_early(p, reach, inference, o);
-  else o.early_decision = o.decision[p.checkpoints - 1], o.early_tied = o.tied[p.checkpoints - 1], o.cycles_to_decision = p.cycles;
+  decide_early(p, reach, inference, o);
 }
 
 /// Exact cycle-by-cycle inference with upsets from `seu` (the same bits as infer_fast when none happen) and,
@@ -554,8 +557,7 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
   for (int y = 0; y < p.classes; ++y) o.counts[y] = counter[y];
   o.upsets = upsets;
   o.read_errors = read_errors;
-  if (p.early_stop) decide_early(p, reach, inference, o);
-  else o.early_decision = o.decision[p.checkpoints - 1], o.early_tied = o.tied[p.checkpoints - 1], o.cycles_to_decision = p.cycles;
+  decide_early(p, reach, inference, o);
 }
 
 /// One inference: the bit-parallel path unless an upset happens or words are reread every cycle (or force_slow,
@@ -593,14 +595,7 @@ MC_HD int fixed_point_nb(const std::uint16_t* logwords, int classes, int observa
   const std::uint64_t cycles = static_cast<std::uint64_t>(classes) * observations;
   const std::uint64_t acc_exposed = (targets & kSeuCounters) ? static_cast<std::uint64_t>(classes) * acc_bits : 0;
   const std::uint64_t per_cycle = acc_exposed + ((targets & kSeuWords) ? static_cast<std::uint64_t>(bits) : 0);
-  SeuStream seu;
-  seu.log1m_rate = rate > 0.0 ? log1p(-rate) : 0.0;
-  seu.pos = 0;
-  seu.end = cycles * per_cycle;
-  seu.event = 0;
-  seu.seed = seed;
-  seu.stream_id = stream_id;
-  seu.inference = inference;
+  SeuStream seu = make_seu_stream(rate, cycles * per_cycle, seed, stream_id, inference);
   std::uint64_t ev = seu.next();
   *upsets = 0;
   for (std::uint64_t t = 0; t < cycles; ++t) {

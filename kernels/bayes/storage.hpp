@@ -29,9 +29,9 @@ MC_HD float stored_device_program(const StorageParams& s, std::uint64_t device, 
   const DeviceModel& m = s.model;
   const DeviceDraw d = draw_device(m, s.seed, device, s.compliance);
   const float age = static_cast<float>(s.aging_cycles);
-  const float a = clampf((age / d.lifetime - m.closure_onset) / (1.0f - m.closure_onset), 0.0f, 1.0f);
-  const bool stuck = !d.formed || age > d.lifetime;
-  return stuck ? d.stuck_g : (lrs ? program_set(m, d, s.compliance, a, z_prog) : program_reset(m, d, a, z_prog));
+  if (stuck_at(d, age)) return d.stuck_g;
+  const float a = wear_at(m, age, d.lifetime);
+  return lrs ? program_set(m, d, s.compliance, a, z_prog) : program_reset(m, d, a, z_prog);
 }
 
 /// The programmed conductances (µS) of stored bit `bit` written as `value`: devices 2·bit (a) and 2·bit + 1

@@ -170,6 +170,14 @@ MC_HD double lifetime_cdf(const DeviceModel& m, double cycles) {
   return 1.0 - exp(-pow(cycles / m.weibull_scale, static_cast<double>(m.weibull_shape)));
 }
 
+/// Wear (window closure) of a device at cycle t: 0 until closure_onset of its lifetime, rising to 1 at the end.
+MC_HD float wear_at(const DeviceModel& m, float t, float lifetime) {
+  return clampf((t / lifetime - m.closure_onset) / (1.0f - m.closure_onset), 0.0f, 1.0f);
+}
+
+/// A device that never formed, or is past its lifetime at cycle t, stays at its stuck conductance.
+MC_HD bool stuck_at(const DeviceDraw& d, float t) { return !d.formed || t > d.lifetime; }
+
 /// SET to a fresh-device median med0 (µS, = lrs_median(i_c)·lrs_scale): the new LRS conductance (µS) for a
 /// standard normal z, at wear wear_a. The σ law is a template argument so hot loops carry no dispatch.
 template <SigmaLaw L>
@@ -250,7 +258,7 @@ MC_HD CycleReads device_cycle(const DeviceModel& m, const CycleDevice& d, std::u
                                step_hi_draw(cycle, 0));
   const F32x4 z = normals(r);
   const float t = static_cast<float>(cycle + 1);
-  const float a = clampf((t / d.lifetime - m.closure_onset) / (1.0f - m.closure_onset), 0.0f, 1.0f);
+  const float a = wear_at(m, t, d.lifetime);
   const bool stuck = t > d.stuck_after;
   const float g_set = program_set_median<L>(m, d.lrs_med0, a, z.v[0]);
   const float hrs_med = d.hrs_med0 * (1.0f + m.closure_hrs_rise * a);

@@ -58,11 +58,6 @@ MC_HD float weight_of(const McmcParams& q, const float* g, int p) {
 MC_HD int param_of_device(const McmcParams& q, int j) { return q.differential ? j >> 1 : j; }
 MC_HD float device_sign(const McmcParams& q, int j) { return q.differential && (j & 1) ? -1.0f : 1.0f; }
 
-/// Wear fraction (window closure, 0 fresh .. 1 at end of life) of a device at 1-based cycle t.
-MC_HD float wear_at(const DeviceModel& m, float t, float lifetime) {
-  return clampf((t / lifetime - m.closure_onset) / (1.0f - m.closure_onset), 0.0f, 1.0f);
-}
-
 /// The result of one device write: the new conductance and the SET compliance used.
 struct DeviceWrite {
   float g;    ///< µS
@@ -77,11 +72,8 @@ MC_HD DeviceWrite device_write(const McmcParams& q, std::uint64_t dev, float g_t
   const DeviceDraw d = draw_device(m, q.seed, dev, q.init_compliance);
   const float t = static_cast<float>(q.age_cycles + static_cast<double>(writes_done) + 1.0);
   const float i_c = compliance_for(m, g_target);
-  if (!d.formed || t > d.lifetime) return DeviceWrite{d.stuck_g, i_c};
-  const float a = wear_at(m, t, d.lifetime);
-  const float med = lrs_median(m, i_c) * d.lrs_scale * (1.0f - m.closure_lrs_drop * a);
-  const float sigma = c2c_sigma(m, med) * (1.0f + m.closure_spread_growth * a);
-  return DeviceWrite{clampf(med + sigma * z, m.g_min, m.g_max), i_c};
+  if (stuck_at(d, t)) return DeviceWrite{d.stuck_g, i_c};
+  return DeviceWrite{program_set(m, d, i_c, wear_at(m, t, d.lifetime), z), i_c};
 }
 
 /// log q(to | from) of the nominal device proposal (no d2d, no wear: what the sampler knows of its chip), up to
