@@ -58,17 +58,19 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const LfsrTables tables = build_lfsr_tables(b.lfsr_taps, B);
   BayesMachineParams p = bayes_machine_params(b, C, O, s.seed, &tables);
 
-  // Storage: every chip programs every word of the table once (d2d), read once, again per inference, or every
-  // cycle (in the kernel, from the programmed cells).
+  // Storage: every chip programs every word of the table once (d2d) and reads it once here; rereads per inference
+  // or per cycle happen in the kernel (per cycle from the programmed cells). The logarithmic machine, run here,
+  // reads its words here.
   const StorageParams st{s.device, b.cell, b.errors, b.compliance, b.read_threshold, b.aging_cycles, b.ber, s.seed};
   const std::vector<std::uint16_t>& ideal = b.log_mode ? task.logwords : task.words;
   const std::size_t table_words = ideal.size();
-  const bool per_cycle = b.reread == StorageReread::kCycle && b.errors != StorageErrors::kNone && !b.log_mode;
-  if (per_cycle && b.chips * table_words >= (std::uint64_t{1} << 32))
-    throw InputError(SourceMark{s.file}, "bayes_machine.chips", "storage.reread: cycle indexes stored words in 32 bits; " + std::to_string(b.chips) +
+  const bool rereads = b.reread != StorageReread::kChip && b.errors != StorageErrors::kNone;
+  const bool kernel_reads = rereads && !b.log_mode, per_cycle = kernel_reads && b.reread == StorageReread::kCycle;
+  if (kernel_reads && b.chips * table_words >= (std::uint64_t{1} << 32))
+    throw InputError(SourceMark{s.file}, "bayes_machine.chips", "storage.reread indexes stored words in 32 bits; " + std::to_string(b.chips) +
                      " chips x " + std::to_string(table_words) + " words is too many");
   std::vector<std::uint16_t> chip_words(b.chips * table_words);
-  std::vector<StoredCell> cells(per_cycle && b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0);
+  std::vector<StoredCell> cells(kernel_reads && b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0);
   for (std::size_t bit = 0; bit < cells.size(); ++bit) cells[bit] = stored_bit_program(st, bit, (ideal[(bit / B) % table_words] >> (bit % B)) & 1u);
   std::uint64_t bit_errors = 0, bits_read = 0;
   for (std::uint64_t c = 0; c < b.chips; ++c)
@@ -78,7 +80,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
       bit_errors += static_cast<std::uint64_t>(__builtin_popcount(got ^ ideal[w]));
       bits_read += B;
     }
-  p.reread_cycle = per_cycle;
+  p.reread = kernel_reads ? b.reread : StorageReread::kChip;
   p.storage = st;
   p.cells = cells.empty() ? nullptr : cells.data();
 
@@ -101,17 +103,17 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   for (std::uint64_t n0 = 0; n0 < inferences; n0 += kBatch) {
     const std::uint64_t m = std::min(kBatch, inferences - n0);
     words.assign(m * blocks, 0);
-    word_ids.assign(per_cycle ? m * blocks : 0, 0);
+    word_ids.assign(kernel_reads ? m * blocks : 0, 0);
     for (std::uint64_t k = 0; k < m; ++k) {
       const std::uint64_t n = n0 + k, sample = n % task.samples, chip = (n / task.samples) % b.chips;
       for (int y = 0; y < C; ++y)
         for (int i = 0; i < O; ++i) {
           const std::size_t w = task.index(y, i, task.x[sample * O + i]);
           std::uint16_t word = chip_words[chip * table_words + w];
-          if (per_cycle) {  // the kernel reads the written word every cycle
+          if (kernel_reads) {  // the kernel reads the written word (once per inference, or every cycle)
             word = ideal[w];
             word_ids[k * blocks + y * O + i] = static_cast<std::uint32_t>(chip * table_words + w);
-          } else if (b.reread != StorageReread::kChip && b.errors != StorageErrors::kNone) {  // (log mode reads each word once per inference)
+          } else if (rereads) {  // the logarithmic machine adds each word once: one read per inference
             word = static_cast<std::uint16_t>(stored_word_read(st, (chip * table_words + w) * B, ideal[w], B, 1 + n));
             bit_errors += static_cast<std::uint64_t>(__builtin_popcount(word ^ ideal[w]));
             bits_read += B;
@@ -120,8 +122,9 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
         }
     }
     outcomes.resize(m);
-    p.word_ids = per_cycle ? word_ids.data() : nullptr;
+    p.word_ids = kernel_reads ? word_ids.data() : nullptr;
     if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks, cells.size());
+    else hooks.progress->fetch_add(m, std::memory_order_relaxed);  // the logarithmic machine runs below
     if (cancel_flag().load()) throw Interrupted();
     for (std::uint64_t k = 0; k < m; ++k) {
       const std::uint64_t n = n0 + k, sample = n % task.samples;
@@ -154,7 +157,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
       early_correct += o.early_decision == truth, early_agree += o.early_decision == exact, early_ties += o.early_tied;
       cycles_sum += o.cycles_to_decision;
       upsets += o.upsets, slow += o.slow_path;
-      if (per_cycle) bit_errors += o.read_errors, bits_read += p.cycles * blocks * B;
+      if (kernel_reads) bit_errors += o.read_errors, bits_read += (per_cycle ? p.cycles : 1) * blocks * B;
     }
   }
   progress.finish();
@@ -173,7 +176,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const std::string mode = b.log_mode ? "log" : "stochastic";
   const std::string generator = b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox";
   const char* errors[] = {"none", "device", "ber"};
-  const char* rereads[] = {"chip", "inference", "cycle"};
+  const char* reread_names[] = {"chip", "inference", "cycle"};
 
   CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy"});
   for (int c = 0; c < K; ++c)
@@ -192,7 +195,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
                    std::to_string(inferences), std::to_string(s.seed), cell(correct[K - 1] / N), cell(exact_correct / N),
                    cell(agree[K - 1] / N), cell(ties[K - 1] / N), cell(early_correct / N), cell(early_agree / N), cell(mean_cycles),
                    cell(fx_correct / N), cell(fx_agree / N), cell(b.seu_rate), cell(upsets / N), cell(fx_upsets / N),
-                   errors[static_cast<int>(b.errors)], rereads[static_cast<int>(b.reread)], cell(b.ber), cell(b.aging_cycles),
+                   errors[static_cast<int>(b.errors)], reread_names[static_cast<int>(b.reread)], cell(b.ber), cell(b.aging_cycles),
                    cell(bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0), cell(energy), cell(bit_ops), cell(wall)});
   out.write("accuracy_vs_cycles.csv", curve.str());
   out.write("confusion.csv", conf.str());

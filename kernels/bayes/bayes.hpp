@@ -68,13 +68,14 @@ struct BayesMachineParams {
   std::uint32_t seed;        ///< point seed (first Philox key word)
   const std::uint64_t* next64;  ///< lfsr: [2^B] the next 64 output bits from a state
   const std::uint16_t* jump64;  ///< lfsr: [2^B] the state 64 steps later
-  // Reads of the stored words every clock cycle (storage.reread: cycle); off: the words given are latched for
-  // the whole inference. On: the words given are those written, every bit is read again each cycle
+  // Reads of the stored words by the kernel. kChip: the words given are the words read, latched for the whole
+  // inference. kInference: the words given are those written; each inference reads them once at power-on
+  // (stored_word_read, read 1 + inference). kCycle: every bit is read again each clock cycle
   // (stored_bit_cycle_read), and every inference takes the cycle-by-cycle path.
-  bool reread_cycle;
-  StorageParams storage;        ///< reread_cycle: the storage model
-  const StoredCell* cells;      ///< reread_cycle, errors device: programmed cells of every stored bit (global bit index)
-  const std::uint32_t* word_ids;  ///< reread_cycle: per inference, the global stored-word index of each block (same
+  StorageReread reread;
+  StorageParams storage;        ///< reread: the storage model
+  const StoredCell* cells;      ///< reread, errors device: programmed cells of every stored bit (global bit index), or null
+  const std::uint32_t* word_ids;  ///< reread: per inference, the global stored-word index of each block (same
                                   ///< layout and stride as the words); bit j of block b is stored bit word_ids[b]·B + j
 };
 
@@ -88,7 +89,7 @@ struct BayesOutcome {
   std::uint64_t cycles_to_decision;             ///< early stop: the cycle count when a class reached K (else T)
   std::uint32_t counts[kBayesMaxClasses];       ///< counter values at T
   std::uint32_t upsets;                         ///< upsets injected
-  std::uint64_t read_errors;                    ///< reread_cycle: stored bits read wrong, summed over cycles
+  std::uint64_t read_errors;                    ///< reread: stored bits read wrong, summed over the reads
 };
 
 // ------------------------------------------------------------------------------------------------ LFSR
@@ -488,7 +489,7 @@ MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, s
 }
 
 /// Exact cycle-by-cycle inference with upsets from `seu` (the same bits as infer_fast when none happen) and,
-/// with p.reread_cycle, the stored words read again every cycle (word_ids: this inference's stored-word indices).
+/// with reread kCycle, the stored words read again every cycle (word_ids: this inference's stored-word indices).
 MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in, const std::uint32_t* word_ids,
                       std::uint64_t inference, SeuStream seu, BayesOutcome& o) {
   const int L = lfsr_count(p);
@@ -510,7 +511,7 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
   int next_k = 0;
   for (std::uint64_t t = 0; t < p.cycles; ++t) {
     // Every cycle latches the words read anew (then this cycle's upsets may hit the latched copies).
-    if (p.reread_cycle)
+    if (p.reread == StorageReread::kCycle)
       for (int b = 0; b < blocks; ++b) {
         std::uint32_t got = 0;
         for (int j = 0; j < p.bits; ++j) {
@@ -561,16 +562,27 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
 }
 
 /// One inference: the bit-parallel path unless an upset happens or words are reread every cycle (or force_slow,
-/// for tests). word_ids: this inference's stored-word indices (reread_cycle only; may be null otherwise).
+/// for tests). word_ids: this inference's stored-word indices (reread kInference and kCycle; may be null otherwise).
 MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids, std::uint64_t inference,
                        BayesOutcome& o, bool force_slow = false) {
   o.upsets = 0;
-  o.read_errors = 0;
+  std::uint64_t read_errors = 0;
+  std::uint16_t read[kBayesMaxBlocks];
+  if (p.reread == StorageReread::kInference) {  // power-on: every word read from the devices
+    const int blocks = p.classes * p.observations;
+    for (int b = 0; b < blocks; ++b) {
+      const std::uint32_t got = stored_word_read(p.storage, static_cast<std::uint64_t>(word_ids[b]) * p.bits, words[b], p.bits, 1 + inference, p.cells);
+      read_errors += static_cast<std::uint64_t>(popcount64(got ^ words[b]));
+      read[b] = static_cast<std::uint16_t>(got);
+    }
+    words = read;
+  }
   SeuStream seu = seu_stream(p, inference);
   seu.next();
-  o.slow_path = (seu.pos < seu.end || force_slow || p.reread_cycle) ? 1 : 0;
+  o.slow_path = (seu.pos < seu.end || force_slow || p.reread == StorageReread::kCycle) ? 1 : 0;
   if (o.slow_path) infer_slow(p, words, word_ids, inference, seu, o);
   else infer_fast(p, words, inference, o);
+  if (p.reread != StorageReread::kCycle) o.read_errors = read_errors;
 }
 
 /// One inference of a machine whose words are latched for the whole inference (no per-cycle reads).

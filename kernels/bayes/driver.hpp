@@ -19,7 +19,7 @@ LfsrTables build_lfsr_tables(std::uint32_t taps, int bits);
 
 /// Inferences [first, first + n): inference first + k reads its latched words at words + k·words_stride
 /// (classes × observations entries; stride 0 shares one set) and writes out[k]. params.next64/jump64 point to
-/// host tables; with params.reread_cycle, params.word_ids (same layout and stride as words) and params.cells
+/// host tables; with params.reread, params.word_ids (same layout and stride as words) and params.cells
 /// point to host arrays too. force_slow: every inference on the cycle-by-cycle path (tests). Each inference is independent,
 /// so the outcomes do not depend on the thread count.
 void bayes_machine_cpu(const BayesMachineParams& params, const std::uint16_t* words, std::uint64_t words_stride,

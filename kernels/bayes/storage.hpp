@@ -58,14 +58,14 @@ MC_HD bool stored_cell_sense(const StorageParams& s, StoredCell g, const U32x4& 
 /// The value read back from stored bit `bit` (a global index: chip·bits_per_chip + bit of the chip) written
 /// as `value`; `read` numbers the read (0: the read after programming; 1 + inference when words are reread per
 /// inference). Read noise on kBayesStorage counter {bit, 1 + read, 0}; explicit errors on kBayesBer counter
-/// {bit, read, 0}.
-MC_HD bool stored_bit_read(const StorageParams& s, std::uint64_t bit, bool value, std::uint64_t read) {
+/// {bit, read, 0}. cell: the bit's programmed cell when the caller holds it (errors: device), else null.
+MC_HD bool stored_bit_read(const StorageParams& s, std::uint64_t bit, bool value, std::uint64_t read, const StoredCell* cell = nullptr) {
   if (s.errors == StorageErrors::kNone) return value;
   if (s.errors == StorageErrors::kBer) {
     const U32x4 r = philox(RngKey{s.seed, stream::kBayesBer}, bit, read, 0);
     return u01_53(r.v[0], r.v[1]) < s.ber ? !value : value;
   }
-  return stored_cell_sense(s, stored_bit_program(s, bit, value), philox(RngKey{s.seed, stream::kBayesStorage}, bit, 1 + read, 0));
+  return stored_cell_sense(s, cell ? *cell : stored_bit_program(s, bit, value), philox(RngKey{s.seed, stream::kBayesStorage}, bit, 1 + read, 0));
 }
 
 /// The read of stored bit `bit` at clock cycle `cycle` of inference `inference` when words are reread every
@@ -82,11 +82,13 @@ MC_HD bool stored_bit_cycle_read(const StorageParams& s, StoredCell g, std::uint
   return stored_cell_sense(s, g, r);
 }
 
-/// A B-bit word written at bit index first_bit .. first_bit + bits − 1, read back.
-MC_HD std::uint32_t stored_word_read(const StorageParams& s, std::uint64_t first_bit, std::uint32_t word, int bits, std::uint64_t read) {
+/// A B-bit word written at bit index first_bit .. first_bit + bits − 1, read back. cells: the programmed cells
+/// of every stored bit (global index), or null to program them here (the same conductances either way).
+MC_HD std::uint32_t stored_word_read(const StorageParams& s, std::uint64_t first_bit, std::uint32_t word, int bits, std::uint64_t read,
+                                     const StoredCell* cells = nullptr) {
   std::uint32_t out = 0;
   for (int j = 0; j < bits; ++j)
-    out |= static_cast<std::uint32_t>(stored_bit_read(s, first_bit + j, (word >> j) & 1u, read)) << j;
+    out |= static_cast<std::uint32_t>(stored_bit_read(s, first_bit + j, (word >> j) & 1u, read, cells ? cells + first_bit + j : nullptr)) << j;
   return out;
 }
 

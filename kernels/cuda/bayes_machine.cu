@@ -37,7 +37,7 @@ void bayes_machine_cuda(int gpu, const BayesMachineParams& params, const std::ui
   // Per-cycle rereads: the programmed cells once, the word indices with each batch.
   DeviceBuffer<StoredCell> cells(params.cells ? cell_count : 1);
   if (params.cells) MC_CUDA_CHECK(cudaMemcpy(cells.data(), params.cells, cell_count * sizeof(StoredCell), cudaMemcpyHostToDevice));
-  const bool ids = params.reread_cycle && params.word_ids;
+  const bool ids = params.reread != StorageReread::kChip && params.word_ids;
   BayesMachineParams p = params;
   p.next64 = next64.data();
   p.jump64 = jump64.data();

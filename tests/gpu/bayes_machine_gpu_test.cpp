@@ -39,14 +39,13 @@ TEST(BayesGpu, CudaEqualsCpuBitForBit) {
 #endif
 }
 
-TEST(BayesGpu, PerCycleRereadsEqualCpuBitForBit) {
-  // storage.reread: cycle with an explicit BER (integer Philox words against a double): the word indices go to
-  // the GPU with each batch, and every read must match.
+TEST(BayesGpu, RereadsEqualCpuBitForBit) {
+  // storage.reread: inference and cycle with an explicit BER (integer Philox words against a double): the word
+  // indices go to the GPU with each batch, and every read must match.
 #if defined(MC_HAVE_CUDA)
   MC_GPU_OR_SKIP(device);
   const LfsrTables t = build_lfsr_tables(default_taps(8), 8);
   BayesMachineParams p = mc::test::bayes_params(4, 6, 8, 300, t);
-  p.reread_cycle = true;
   p.storage.errors = StorageErrors::kBer;
   p.storage.ber = 0.01;
   p.storage.seed = 3;
@@ -55,12 +54,15 @@ TEST(BayesGpu, PerCycleRereadsEqualCpuBitForBit) {
   std::vector<std::uint32_t> ids(n * 24);
   for (std::size_t k = 0; k < ids.size(); ++k) ids[k] = static_cast<std::uint32_t>((k * 7) % 500);
   p.word_ids = ids.data();
-  std::vector<BayesOutcome> cpu(n), gpu(n);
-  bayes_machine_cpu(p, w.data(), 24, 50, n, cpu.data(), RunHooks{});
-  bayes_machine_cuda(device, p, w.data(), 24, 50, n, gpu.data(), RunHooks{});
-  for (std::uint64_t k = 0; k < n; ++k) {
-    ASSERT_TRUE(mc::test::same_outcome(cpu[k], gpu[k], 4, 1)) << "inference " << k;
-    ASSERT_EQ(cpu[k].read_errors, gpu[k].read_errors) << "inference " << k;
+  for (StorageReread mode : {StorageReread::kInference, StorageReread::kCycle}) {
+    p.reread = mode;
+    std::vector<BayesOutcome> cpu(n), gpu(n);
+    bayes_machine_cpu(p, w.data(), 24, 50, n, cpu.data(), RunHooks{});
+    bayes_machine_cuda(device, p, w.data(), 24, 50, n, gpu.data(), RunHooks{});
+    for (std::uint64_t k = 0; k < n; ++k) {
+      ASSERT_TRUE(mc::test::same_outcome(cpu[k], gpu[k], 4, 1)) << "reread " << static_cast<int>(mode) << " inference " << k;
+      ASSERT_EQ(cpu[k].read_errors, gpu[k].read_errors) << "reread " << static_cast<int>(mode) << " inference " << k;
+    }
   }
 #else
   if (mc::test::gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend";

@@ -183,7 +183,7 @@ TEST(BayesStorage, PerCycleReadsWithoutErrorsEqualTheLatchedWords) {
     std::vector<std::uint32_t> ids(12);
     for (int b = 0; b < 12; ++b) ids[b] = 40 + 3 * b;
     BayesMachineParams q = p;
-    q.reread_cycle = true;
+    q.reread = StorageReread::kCycle;
     q.storage.errors = StorageErrors::kBer;
     q.storage.ber = 0.0;
     for (std::uint64_t n = 0; n < 5; ++n) {
@@ -197,13 +197,71 @@ TEST(BayesStorage, PerCycleReadsWithoutErrorsEqualTheLatchedWords) {
   }
 }
 
+TEST(BayesStorage, PerInferenceReadsEqualWordsReadBeforeTheKernel) {
+  // storage.reread: inference reads every word once at power-on inside the kernel: the same bits as words read
+  // by stored_word_read (read 1 + inference) and handed over latched; the read errors are counted.
+  const LfsrTables t = build_lfsr_tables(default_taps(8), 8);
+  BayesMachineParams latched = bayes_params(3, 4, 8, 300, t);
+  BayesMachineParams q = latched;
+  q.reread = StorageReread::kInference;
+  q.storage.errors = StorageErrors::kBer;
+  q.storage.ber = 0.05;
+  q.storage.seed = 8;
+  const std::vector<std::uint16_t> w = spread_words(12, 8, 2, 150);
+  std::vector<std::uint32_t> ids(12);
+  for (int b = 0; b < 12; ++b) ids[b] = 7 + 5 * b;
+  std::uint64_t errors = 0;
+  for (std::uint64_t n = 0; n < 20; ++n) {
+    std::vector<std::uint16_t> read(12);
+    std::uint64_t wrong = 0;
+    for (int b = 0; b < 12; ++b) {
+      read[b] = static_cast<std::uint16_t>(stored_word_read(q.storage, static_cast<std::uint64_t>(ids[b]) * 8, w[b], 8, 1 + n));
+      wrong += static_cast<std::uint64_t>(__builtin_popcount(read[b] ^ w[b]));
+    }
+    BayesOutcome a{}, b{};
+    bayes_infer(latched, read.data(), n, a);
+    bayes_infer(q, w.data(), ids.data(), n, b);
+    ASSERT_TRUE(same_outcome(a, b, 3, 1)) << "inference " << n;
+    EXPECT_EQ(b.read_errors, wrong);
+    EXPECT_EQ(b.slow_path, 0);
+    errors += wrong;
+  }
+  EXPECT_GT(errors, 0u) << "a 5 % BER over 1,920 bits must flip some";
+}
+
+TEST(BayesStorage, ReadsFromHeldCellsEqualReadsThatProgramThem) {
+  // Device errors: a read from the programmed cells the caller holds gives the bits of a read that programs them.
+  StorageParams s{};
+  s.model = test_model();
+  s.model.read_sigma_rel = 0.3f;
+  s.errors = StorageErrors::kDevice;
+  s.compliance = 20.0f;
+  s.aging_cycles = 9e7;
+  s.seed = 5;
+  for (int cell = 0; cell < 2; ++cell) {
+    s.cell = cell == 0 ? StorageCell::k2T2R : StorageCell::k1T1R;
+    s.read_threshold = 10.0f;
+    const std::uint32_t words[4] = {0x00, 0xff, 0xa5, 0x3c};
+    std::vector<StoredCell> cells(4 * 8);
+    for (std::size_t bit = 0; bit < cells.size(); ++bit) cells[bit] = stored_bit_program(s, bit, (words[bit / 8] >> (bit % 8)) & 1u);
+    int differ = 0;
+    for (int w = 0; w < 4; ++w)
+      for (std::uint64_t read = 0; read < 50; ++read) {
+        const std::uint32_t a = stored_word_read(s, 8 * w, words[w], 8, read), b = stored_word_read(s, 8 * w, words[w], 8, read, cells.data());
+        ASSERT_EQ(a, b) << "cell " << cell << " word " << w << " read " << read;
+        differ += a != words[w];
+      }
+    EXPECT_GT(differ, 0) << "the noisy, aged cells must misread sometimes (cell " << cell << ")";
+  }
+}
+
 TEST(BayesStorage, PerCycleBerGivesTheFlippedWordProbabilityWithinFourSE) {
   // One block, Philox numbers, B = 4, W = 9 (1001b), every bit read flipped with probability e each cycle: the
   // AND bit is 1 with probability E[W']/2^B, E[W'] = sum_j 2^j (w_j (1 - e) + (1 - w_j) e) = 8.7 for e = 0.1
   // (9 without errors: 34 SE away). Reads wrong: e within 4 SE.
   const LfsrTables t = build_lfsr_tables(default_taps(4), 4);
   BayesMachineParams p = bayes_params(1, 1, 4, 4096, t, BayesGenerator::kPhilox);
-  p.reread_cycle = true;
+  p.reread = StorageReread::kCycle;
   p.storage.errors = StorageErrors::kBer;
   p.storage.ber = 0.1;
   p.storage.seed = 17;
