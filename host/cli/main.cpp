@@ -17,17 +17,15 @@
 
 #include "compare/compare.hpp"
 #include "common/gpu_info.hpp"
-#include "bayes/driver.hpp"
-#include "endurance/driver.hpp"
 #include "io/command.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/sweep.hpp"
-#include "workloads/mcmc.hpp"
 #include "scheduler/cluster.hpp"
 #include "scheduler/scheduler.hpp"
 #include "workloads/run.hpp"
+#include "workloads/workload.hpp"
 
 namespace {
 
@@ -64,34 +62,7 @@ int cmd_validate(const std::string& file) {
   }
   double work = 0;
   for (const auto& p : plan.points) work += static_cast<double>(point_work(p.scenario));
-  if (s.workload == "endurance") {
-    const auto& e = s.endurance;
-    const double events = 2.0 * work;  // a SET and a RESET per device-cycle
-    rows.push_back({"devices x cycles", fmt::format("{} x {}{}", e.devices, e.cycles, plan.has_sweep ? " (point 0)" : "")});
-    rows.push_back({"write events", fmt::format("{:.3g}{}", events, plan.has_sweep ? " (all points)" : "")});
-    rows.push_back({"checkpoints", fmt::format("{} (first {}, last {})", e.checkpoints.size(), e.checkpoints.front(), e.checkpoints.back())});
-    rows.push_back({"compliance", fmt::format("{:.4g} uA (median LRS {:.4g} uS)", e.compliance, lrs_median(s.device, e.compliance))});
-    rows.push_back({"estimated time", fmt::format("~{:.2g} s on 2 CPU cores at 6e8 write events/s", events / 6e8)});
-  } else if (s.workload == "bayes_machine") {
-    const auto& b = s.bayes_machine;
-    rows.push_back({"task", b.task + (b.task == "csv" ? " (" + b.data_file + ")" : b.task == "table" ? " (" + b.table_file + ")" : "")});
-    rows.push_back({"machine", fmt::format("{}, B = {}, T = {}, {}", b.log_mode ? "log" : "stochastic", b.bits, b.cycles,
-                                           b.generator == BayesGenerator::kLfsr ? "lfsr" : "philox")});
-    rows.push_back({"inferences", fmt::format("{} samples x {} repeats{}", b.samples, b.repeats, plan.has_sweep ? " (point 0)" : "")});
-  } else if (s.workload == "mcmc") {
-    const auto& c = s.mcmc;
-    const char* tasks[] = {"csv", "illustrative_2d", "linear_regression", "cartpole"};
-    rows.push_back({"task", std::string(tasks[static_cast<int>(c.task)]) + (c.task == McmcTask::kCsv ? " (" + c.data + ")" : "")});
-    rows.push_back({"model", c.model + (c.model == "mlp" ? fmt::format(", {} hidden", c.hidden) : std::string()) +
-                                 (c.differential ? ", differential pairs" : ", one device vs a reference")});
-    rows.push_back({"chains x iterations", fmt::format("{} x {}{}", c.chains, c.iterations, plan.has_sweep ? " (point 0)" : "")});
-    rows.push_back({"chain-steps", fmt::format("{:.3g}{}", work, plan.has_sweep ? " (all points)" : "")});
-  } else {
-    const auto& w = s.write_verify;
-    rows.push_back({"devices", std::to_string(w.devices)});
-    rows.push_back({"target / tolerance", fmt::format("{:.4g} uS / {:.3g}", w.target, w.tolerance)});
-    rows.push_back({"law / max pulses", fmt::format("{} / {}", w.law == PulseLaw::kRetry ? "retry" : "incremental", w.max_pulses)});
-  }
+  workload_of(s).describe(s, work, plan.has_sweep, rows);
   print_table(rows);
   return 0;
 }
@@ -252,160 +223,18 @@ int cmd_compare(const std::string& file, std::string out, int threads, bool verb
   return failed ? 1 : 0;
 }
 
-long peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024;
-}
-
-/// Runs a NumPy baseline (tools/baselines/<script> <args> --json, which prints one JSON object with "rate" and
-/// "peak_mb") and prints its rate, `detail` and its ratio to ours; returns its rate, or 0 when it could not be run
-/// (reported, not fatal).
-double print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
-  try {
-    int rc = 0;
-    const std::string output = capture(cmd, &rc);
-    if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
-    const nlohmann::json j = nlohmann::json::parse(output);
-    const double brate = j.at("rate").get<double>();
-    std::printf("numpy baseline: %.3g %s (%s, peak %.0f MB)\n", brate, unit, detail.c_str(), j.at("peak_mb").get<double>());
-    std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
-    return brate;
-  } catch (const std::exception& e) {
-    std::printf("numpy baseline: not measured (%s: %s)\n", cmd.c_str(), e.what());
-    return 0;
+/// `memcarlo bench <workload>`: the workload's own benchmark.
+int cmd_bench(const std::string& what, const BenchArgs& args) {
+  const Workload* w = find_workload(what);
+  if (!w || w->bench_options().empty()) {
+    std::vector<std::string> names;
+    for (const Workload* x : workloads())
+      if (!x->bench_options().empty()) names.push_back(std::string("'") + x->name() + "'");
+    std::string list;
+    for (std::size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+    throw InputError("bench: expected " + list + ", got '" + what + "'");
   }
-}
-
-/// `memcarlo bench mcmc`: Bayesian logistic regression of the breast cancer data, device proposals with the
-/// Hastings correction, `chains` chains; the cached-logit path (read noise off, one device per step) against
-/// the NumPy baseline of the same sampler, and the full re-evaluation for reference.
-int cmd_bench_mcmc(std::uint64_t chains, std::uint64_t steps, const std::string& backend_name, int threads, bool baseline) {
-  if (chains < 1 || chains > 10000000) throw InputError("--chains: expected 1 .. 10000000");
-  if (steps < 1) throw InputError("--steps: expected >= 1");
-  const std::string text = fmt::format(
-      "workload: mcmc\ndevice: {{preset: hfo2_1t1r, read: {{noise: none}}}}\n"
-      "mcmc: {{task: csv, data: data/breast_cancer.csv, chains: {}, iterations: 1000, thin: 10}}\n", chains);
-  const Scenario s = parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml");
-  const Backend backend = choose_backend(backend_name, threads);
-  const McmcProblem pb = make_mcmc_problem(s);
-  RunHooks hooks;
-  hooks.threads = threads;
-  hooks.cancel = &cancel_flag();
-  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("problem: breast cancer logistic regression, %d training rows, %d weights, %d devices per chain\n", pb.n_train,
-              pb.params.params, pb.params.devices);
-  double rates[2] = {0, 0};
-  for (int full = 1; full >= 0; --full) {
-    const std::uint64_t n = full ? std::max<std::uint64_t>(1, steps / 10) : steps;
-    std::unique_ptr<McmcChains> ch = make_mcmc_chains(backend, pb, static_cast<int>(chains), full, hooks);
-    ch->init();
-    ch->steps(0, 2);  // warm-up
-    const double t0 = now_seconds();
-    ch->steps(2, 2 + n);
-    ch->state();
-    const double dt = now_seconds() - t0;
-    if (cancel_flag().load()) throw Interrupted();
-    rates[full] = static_cast<double>(chains) * n / dt;
-    std::printf("memcarlo %s (%s): %.3g chain-steps/s (%llu steps in %.3g s)\n", backend.name.c_str(),
-                full ? "full re-evaluation" : "cached logits", rates[full], static_cast<unsigned long long>(n), dt);
-  }
-  if (baseline) {
-    const std::uint64_t bsteps = std::min<std::uint64_t>(steps, 200);
-    print_baseline("mcmc_numpy.py", fmt::format("--chains {} --steps {} --seed 1", chains, bsteps), "chain-steps/s",
-                   fmt::format("{} chains, {} steps, cached logits", chains, bsteps), rates[0]);
-  }
-  std::printf("mcmc: %.3g chain-steps/s (%s, %llu chains, logistic regression breast_cancer, cached logits, peak %ld MB)\n", rates[0],
-              backend.name.c_str(), static_cast<unsigned long long>(chains), peak_rss_mb());
-  return 0;
-}
-
-/// bayes_machine: a 10-class x 16-observation x 255-cycle machine (B = 8, per-block LFSRs with random phases),
-/// random likelihood words per inference, many inferences in parallel. One bit-op = one observation's bit for
-/// one class for one cycle, random-number generation included; every counted bit is computed.
-int cmd_bench_bayes(std::uint64_t inferences, const std::string& backend_name, int threads, bool baseline, std::uint64_t baseline_inferences) {
-  if (inferences < 1) throw InputError("--inferences: expected >= 1");
-  const int C = 10, O = 16, B = 8;
-  const std::uint64_t T = 255;
-  const std::string text = "workload: bayes_machine\nbayes_machine: {bits: 8, cycles: 255, generator: lfsr}\n";
-  const Scenario s = parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml");
-  const Backend backend = choose_backend(backend_name, threads);
-  const LfsrTables tables = build_lfsr_tables(s.bayes_machine.lfsr_taps, B);
-  BayesMachineParams p = bayes_machine_params(s.bayes_machine, C, O, 1, &tables);
-  p.checkpoints = 1;  // the machine's decision after T cycles (no accuracy-vs-cycles curve)
-  p.checkpoint[0] = T;
-  RunHooks hooks;
-  hooks.threads = threads;
-  hooks.cancel = &cancel_flag();
-  const std::uint64_t batch = std::min<std::uint64_t>(inferences, 1 << 16);
-  std::vector<std::uint16_t> words(batch * C * O);
-  for (std::size_t k = 0; k < words.size(); ++k) {
-    const U32x4 r = philox(RngKey{1, stream::kTest}, k, 0, 0);
-    words[k] = static_cast<std::uint16_t>(1 + (r.v[0] % 255));
-  }
-  std::vector<BayesOutcome> out(batch);
-  bayes_machine_infer(backend, p, words.data(), C * O, 0, std::min<std::uint64_t>(batch, 4096), out.data(), hooks);  // warm-up
-  std::uint64_t checksum = 0;
-  const double t0 = now_seconds();
-  for (std::uint64_t n0 = 0; n0 < inferences; n0 += batch) {
-    const std::uint64_t m = std::min(batch, inferences - n0);
-    bayes_machine_infer(backend, p, words.data(), C * O, n0, m, out.data(), hooks);
-    for (std::uint64_t k = 0; k < m; ++k) checksum += out[k].counts[0] + static_cast<std::uint64_t>(out[k].decision[p.checkpoints - 1]);
-  }
-  const double dt = now_seconds() - t0;
-  if (cancel_flag().load()) throw Interrupted();
-  const double bit_ops = static_cast<double>(inferences) * C * O * T;
-  const double rate = bit_ops / dt;
-  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("memcarlo %s: %.3g s for %.3g bit-ops (%llu inferences, checksum %llu)\n", backend.name.c_str(), dt, bit_ops,
-              static_cast<unsigned long long>(inferences), static_cast<unsigned long long>(checksum));
-  std::printf("inferences/s: %.4g (%d classes x %d observations x %llu cycles)\n", inferences / dt, C, O, static_cast<unsigned long long>(T));
-  if (baseline) {
-    const std::uint64_t bn = baseline_inferences > 0 ? std::min(inferences, baseline_inferences) : std::min<std::uint64_t>(inferences, 20000);
-    const double brate = print_baseline("bayes_machine_numpy.py",
-                                        fmt::format("--classes {} --observations {} --cycles {} --bits {} --inferences {} --seed 1", C, O, T, B, bn),
-                                        "bit-ops/s", fmt::format("{} inferences", bn), rate);
-    if (brate > 0) std::printf("numpy baseline inferences/s: %.4g\n", brate / (static_cast<double>(C) * O * T));
-  }
-  std::printf("bayes_machine: %.3g bit-ops/s (%s, %d classes, %d observations, %llu cycles, %llu inferences, peak %ld MB)\n", rate,
-              backend.name.c_str(), C, O, static_cast<unsigned long long>(T), static_cast<unsigned long long>(inferences), peak_rss_mb());
-  return 0;
-}
-
-int cmd_bench(const std::string& what, std::uint64_t devices, std::uint64_t cycles, const std::string& backend_name, int threads,
-              bool baseline, std::uint64_t baseline_cycles) {
-  if (what != "endurance") throw InputError("bench: expected 'endurance', 'mcmc' or 'bayes_machine', got '" + what + "'");
-  if (devices < 2 || devices % 2) throw InputError("--devices: expected an even number >= 2");
-  if (cycles < 1) throw InputError("--cycles: expected >= 1");
-  const std::string text = fmt::format("workload: endurance\ndevice: {{preset: hfo2_1t1r}}\nendurance: {{devices: {}, cycles: {}}}\n", devices, cycles);
-  const Scenario s = parse_scenario(text, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml");
-  const Backend backend = choose_backend(backend_name, threads);
-  const EnduranceParams p = s.endurance_params();
-  RunHooks hooks;
-  hooks.threads = threads;
-  hooks.cancel = &cancel_flag();
-  // Warm-up (page faults, GPU context), then the timed run.
-  {
-    IntervalTally warm;
-    endurance_interval(backend, p, std::min<std::uint64_t>(devices / 2, 4096), 0, 8, warm, hooks);
-  }
-  IntervalTally t;
-  const double t0 = now_seconds();
-  endurance_interval(backend, p, devices / 2, 0, cycles, t, hooks);
-  const double dt = now_seconds() - t0;
-  if (cancel_flag().load()) throw Interrupted();
-  const double rate = 2.0 * devices * cycles / dt;
-  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("memcarlo %s: %.3g s for %.3g write events\n", backend.name.c_str(), dt, 2.0 * devices * cycles);
-  if (baseline) {
-    const std::uint64_t bc = baseline_cycles > 0 ? std::min(cycles, baseline_cycles) : cycles;
-    print_baseline("endurance_numpy.py", fmt::format("--devices {} --cycles {} --seed 1", devices, bc), "write-events/s",
-                   fmt::format("{} devices, {} cycles", devices, bc), rate);
-  }
-  std::printf("endurance: %.3g write-events/s (%s, %llu devices, %llu cycles, peak %ld MB)\n", rate, backend.name.c_str(),
-              static_cast<unsigned long long>(devices), static_cast<unsigned long long>(cycles), peak_rss_mb());
-  return 0;
+  return w->bench(args);
 }
 
 }  // namespace
@@ -428,10 +257,7 @@ int main(int argc, char** argv) {
       "  memcarlo devices\n"
       "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`).");
 
-  std::string file, backend = "auto", what = "endurance", format = "markdown";
-  int threads = 0;
-  bool no_baseline = false;
-  std::uint64_t devices = 1000000, cycles = 1000, baseline_cycles = 0, inferences = 1000000, baseline_inferences = 0;
+  std::string file, what = "endurance", format = "markdown";
 
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run a scenario (or its sweep) and write its output folder");
@@ -482,18 +308,21 @@ int main(int argc, char** argv) {
   auto* devices_cmd = app.add_subcommand("devices", "List compiled backends, GPUs and CPU threads");
 
   auto* bench = app.add_subcommand("bench", "Measure throughput against the NumPy baseline");
-  std::uint64_t chains = 4096, steps = 200;
-  bench->add_option("workload", what, "endurance | mcmc | bayes_machine");
-  bench->add_option("--chains", chains, "mcmc: chains (default 4096)");
-  bench->add_option("--steps", steps, "mcmc: timed steps per chain (default 200; a tenth of them for the full re-evaluation)");
-  bench->add_option("--inferences", inferences, "bayes_machine: inferences (default 1000000)");
-  bench->add_option("--baseline-inferences", baseline_inferences, "bayes_machine: inferences for the NumPy baseline (default 20000)");
-  bench->add_option("--devices", devices, "Devices (even)");
-  bench->add_option("--cycles", cycles, "Cycles");
-  bench->add_option("--backend", backend, "auto | cpu | cuda");
-  bench->add_option("--threads", threads, "CPU threads (default: all cores)");
+  BenchArgs bench_args;
+  bool no_baseline = false;
+  std::map<std::string, std::uint64_t> bench_values;  // every workload's bench options, filled by CLI11
+  {
+    std::string names;
+    for (const Workload* w : workloads())
+      if (!w->bench_options().empty()) names += (names.empty() ? "" : " | ") + std::string(w->name());
+    bench->add_option("workload", what, names);
+    for (const Workload* w : workloads())
+      for (const BenchOption& o : w->bench_options())
+        if (!bench_values.count(o.name)) bench->add_option("--" + o.name, bench_values[o.name], o.help);
+  }
+  bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda");
+  bench->add_option("--threads", bench_args.threads, "CPU threads (default: all cores)");
   bench->add_flag("--no-baseline", no_baseline, "Skip the NumPy baseline");
-  bench->add_option("--baseline-cycles", baseline_cycles, "Cycles for the (slower) NumPy baseline (default: the same as --cycles)");
 
   auto* schema = app.add_subcommand("schema", "Print the scenario reference (Markdown) or JSON Schema");
   schema->add_option("--format", format, "markdown | json")->check(CLI::IsMember({"markdown", "json"}));
@@ -520,9 +349,12 @@ int main(int argc, char** argv) {
       for (const auto& line : describe_devices()) std::printf("%s\n", line.c_str());
       return 0;
     }
-    if (*bench && what == "mcmc") return cmd_bench_mcmc(chains, steps, backend, threads, !no_baseline);
-    if (*bench && what == "bayes_machine") return cmd_bench_bayes(inferences, backend, threads, !no_baseline, baseline_inferences);
-    if (*bench) return cmd_bench(what, devices, cycles, backend, threads, !no_baseline, baseline_cycles);
+    if (*bench) {
+      bench_args.baseline = !no_baseline;
+      for (const auto& [name, value] : bench_values)
+        if (bench->count("--" + name) > 0) bench_args.values[name] = value;
+      return cmd_bench(what, bench_args);
+    }
     if (*schema) {
       std::fputs((format == "json" ? schema_json() : schema_markdown()).c_str(), stdout);
       return 0;

@@ -14,7 +14,10 @@
 #include <sstream>
 #include <utility>
 
+#include "compare/rules.hpp"
+#include "io/manifest.hpp"
 #include "scenario/error.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -141,122 +144,26 @@ bool p_agrees(double p) { return p >= kCompareMinP; }
 // Reading an output folder
 // ---------------------------------------------------------------------------------------------------------------
 
-namespace {
+void compare_fail(const std::string& message) { throw InputError("compare: " + message); }
 
-[[noreturn]] void fail(const std::string& message) { throw InputError("compare: " + message); }
+std::string num_text(double v) { return fmt::format("{:.9g}", v); }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path + ": cannot open (is this a memcarlo output folder of a finished run?)");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// A table of an output folder (read by io/csv) with the lookups the tests need.
-class Csv {
- public:
-  explicit Csv(std::string path) {
-    CsvFile f = read_csv(path);
-    path_ = std::move(f.path);
-    header_ = std::move(f.header);
-    rows_ = std::move(f.rows);
-    lines_ = std::move(f.lines);
-  }
-
-  std::size_t size() const { return rows_.size(); }
-  const std::string& path() const { return path_; }
-  bool has(const std::string& name) const { return std::find(header_.begin(), header_.end(), name) != header_.end(); }
-  std::size_t col(const std::string& name) const {
-    const auto it = std::find(header_.begin(), header_.end(), name);
-    if (it == header_.end()) fail(path_ + ": no column '" + name + "'");
-    return static_cast<std::size_t>(it - header_.begin());
-  }
-  const std::string& text(std::size_t r, std::size_t c) const { return rows_[r][c]; }
-  double num(std::size_t r, std::size_t c) const {
-    const std::string& s = rows_[r][c];
-    const char* begin = s.c_str();
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(begin, &end);
-    if (s.empty() || end != begin + s.size())
-      fail(fmt::format("{}:{}: column '{}': '{}' is not a number", path_, lines_[r], header_[c], s));
-    return v;
-  }
-  double num(std::size_t r, const std::string& name) const { return num(r, col(name)); }
-
- private:
-  std::string path_;
-  std::vector<std::string> header_;
-  std::vector<std::vector<std::string>> rows_;
-  std::vector<int> lines_;
-};
-
-struct Manifest {
-  std::string dir;
-  nlohmann::json json;
-  std::string workload;
-  std::string fingerprint;
-};
-
-Manifest read_manifest(const std::string& dir) {
-  Manifest m;
-  m.dir = dir;
-  const std::string path = dir + "/manifest.json";
-  try {
-    m.json = nlohmann::json::parse(read_text(path));
-  } catch (const nlohmann::json::exception& e) {
-    fail(path + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!m.json.is_object() || !m.json.contains("workload") || !m.json["workload"].is_string())
-    fail(path + ": no \"workload\"");
-  m.workload = m.json["workload"].get<std::string>();
-  if (m.json.contains("fingerprint") && m.json["fingerprint"].is_string()) m.fingerprint = m.json["fingerprint"];
-  if (m.json.contains("complete") && m.json["complete"].is_boolean() && !m.json["complete"].get<bool>())
-    fail(path + ": the run did not finish (\"complete\": false)");
-  return m;
-}
-
-/// A number from the manifest's resolved scenario ("endurance.devices"), else from results.csv's `column`.
 double scenario_number(const Manifest& m, const std::string& key, const std::string& column) {
   if (m.json.contains("scenario") && m.json["scenario"].is_object()) {
     const auto& s = m.json["scenario"];
     if (s.contains(key) && s[key].is_number()) return s[key].get<double>();
   }
-  const Csv results(m.dir + "/results.csv");
-  if (results.size() == 0) fail(results.path() + ": no rows");
-  if (results.size() > 1) fail(results.path() + ": holds several points; compare the folders of one point");
-  return results.num(0, column);
+  const CsvFile results = read_csv(m.dir + "/results.csv");
+  if (results.rows.empty()) compare_fail(results.path + ": no rows");
+  if (results.rows.size() > 1) compare_fail(results.path + ": holds several points; compare the folders of one point");
+  return results.number(0, column);
 }
-
-std::string num_text(double v) { return fmt::format("{:.9g}", v); }
 
 void require_equal(const Manifest& a, const Manifest& b, const std::string& key, const std::string& column) {
   const double va = scenario_number(a, key, column), vb = scenario_number(b, key, column);
   if (va != vb)
-    fail(fmt::format("the runs are not comparable: {} is {} in {} but {} in {}", key, num_text(va), a.dir, num_text(vb),
-                     b.dir));
-}
-
-/// Histogram counts keyed by bin (any ordered key), per group (e.g. checkpoint×state).
-template <class Key>
-using Hist = std::map<Key, double>;
-
-template <class Key>
-void hist_vectors(const Hist<Key>& a, const Hist<Key>& b, std::vector<double>& va, std::vector<double>& vb) {
-  std::map<Key, std::pair<double, double>> all;
-  for (const auto& [k, v] : a) all[k].first += v;
-  for (const auto& [k, v] : b) all[k].second += v;
-  va.clear();
-  vb.clear();
-  for (const auto& [k, v] : all) va.push_back(v.first), vb.push_back(v.second);
-}
-
-template <class Key>
-double hist_total(const Hist<Key>& h) {
-  double t = 0;
-  for (const auto& [k, v] : h) t += v;
-  return t;
+    compare_fail(fmt::format("the runs are not comparable: {} is {} in {} but {} in {}", key, num_text(va), a.dir, num_text(vb),
+                             b.dir));
 }
 
 CompareRow z_row(std::string metric, std::string where, double ref, double test, double z, std::string kind) {
@@ -271,188 +178,36 @@ CompareRow chi_row(std::string metric, std::string where, const std::vector<doub
   return CompareRow{std::move(metric), std::move(where), na, nb, c.p, fmt::format("chi2 df={}", c.df), p_agrees(c.p)};
 }
 
-// ---- endurance ----
+namespace {
 
-using EnduranceHists = std::map<std::pair<long long, std::string>, Hist<double>>;  // (cycle, state) -> bin_lo -> n
-
-EnduranceHists read_endurance_hists(const std::string& dir) {
-  const Csv h(dir + "/histograms.csv");
-  const std::size_t cc = h.col("cycle"), cs = h.col("state"), cl = h.col("bin_lo_uS"), cn = h.col("devices");
-  EnduranceHists out;
-  for (std::size_t r = 0; r < h.size(); ++r)
-    out[{static_cast<long long>(h.num(r, cc)), h.text(r, cs)}][h.num(r, cl)] += h.num(r, cn);
-  return out;
-}
-
-void compare_endurance(const Manifest& ma, const Manifest& mb, std::vector<CompareRow>& rows) {
-  require_equal(ma, mb, "endurance.devices", "devices");
-  require_equal(ma, mb, "endurance.cycles", "cycles");
-  const double devices = scenario_number(ma, "endurance.devices", "devices");
-  const Csv ca(ma.dir + "/checkpoints.csv"), cb(mb.dir + "/checkpoints.csv");
-  std::vector<long long> cycles;
-  for (std::size_t r = 0; r < ca.size(); ++r) cycles.push_back(static_cast<long long>(ca.num(r, "cycle")));
-  bool same = ca.size() == cb.size();
-  for (std::size_t r = 0; same && r < cb.size(); ++r) same = static_cast<long long>(cb.num(r, "cycle")) == cycles[r];
-  if (!same)
-    fail("the runs are not comparable: " + ca.path() + " and " + cb.path() + " have different checkpoint cycles");
-  const EnduranceHists ha = read_endurance_hists(ma.dir), hb = read_endurance_hists(mb.dir);
-  const Hist<double> empty;
-  auto find = [&](const EnduranceHists& h, long long c, const char* state) -> const Hist<double>& {
-    const auto it = h.find({c, state});
-    return it == h.end() ? empty : it->second;
-  };
-
-  for (std::size_t r = 0; r < cycles.size(); ++r) {
-    const long long c = cycles[r];
-    const std::string where = fmt::format("cycle {}", c);
-
-    // Conductance means: every device is read once per state at a checkpoint; n is the histogram's total
-    // (devices when the histogram is absent). The reads of different devices are independent.
-    for (const auto& [state, name] : {std::pair{"lrs", "LRS"}, std::pair{"hrs", "HRS"}}) {
-      const Hist<double>&a = find(ha, c, name), &b = find(hb, c, name);
-      const double na = a.empty() ? devices : hist_total(a), nb = b.empty() ? devices : hist_total(b);
-      const std::string mean = std::string(state) + "_mean_uS", sd = std::string(state) + "_std_uS";
-      const double m1 = ca.num(r, mean), m2 = cb.num(r, mean);
-      rows.push_back(z_row(mean, where, m1, m2, two_mean_z(m1, ca.num(r, sd), na, m2, cb.num(r, sd), nb), "z mean"));
-    }
-
-    // Per-device states: one Bernoulli trial per device, devices independent -> binomial, pooled two-proportion z.
-    for (const char* f : {"failed_fraction", "stuck_lrs_fraction", "stuck_hrs_fraction", "unformed_fraction"}) {
-      const double p1 = ca.num(r, f), p2 = cb.num(r, f);
-      rows.push_back(z_row(f, where, p1, p2, two_proportion_z(p1, devices, p2, devices), "z proportion"));
-    }
-
-    // Bit error rates over the interval (prev, c]: 1T1R counts 2·devices·interval bits, 2T2R 2·pairs·interval.
-    // The bits are NOT independent: one device's errors across cycles are correlated (a stuck device errs on
-    // every cycle; device-to-device spread makes some devices error-prone), and a device's LRS and HRS reads
-    // share its state. A binomial SE over all bits would understate the variance by up to a factor of
-    // 2·interval and make `compare` raise false alarms. Instead the independent units are devices (1T1R) and
-    // pairs (2T2R): the BER is the mean over units of each unit's own error rate r_i ∈ [0, 1], so
-    // Var(BER) = Var(r_i)/N ≤ p(1 − p)/N. The pooled two-proportion z with n = N therefore uses an upper bound
-    // of the true SE whatever the correlation — conservative (less power when the errors are in fact
-    // independent, at most a factor sqrt(2·interval) in z), never anti-conservative. Used at every interval,
-    // including interval 1, where the two reads of one device are still one unit.
-    const double pairs = std::max(1.0, std::floor(devices / 2));
-    {
-      const double p1 = ca.num(r, "ber_1t1r"), p2 = cb.num(r, "ber_1t1r");
-      rows.push_back(z_row("ber_1t1r", where, p1, p2, two_proportion_z(p1, devices, p2, devices), "z BER/device"));
-    }
-    {
-      const double p1 = ca.num(r, "ber_2t2r"), p2 = cb.num(r, "ber_2t2r");
-      rows.push_back(z_row("ber_2t2r", where, p1, p2, two_proportion_z(p1, pairs, p2, pairs), "z BER/pair"));
-    }
-
-    // Read-conductance distributions.
-    for (const char* state : {"LRS", "HRS"}) {
-      std::vector<double> va, vb;
-      hist_vectors(find(ha, c, state), find(hb, c, state), va, vb);
-      rows.push_back(chi_row(std::string(state) + " histogram", where, va, vb));
-    }
-  }
-}
-
-// ---- write_verify ----
-
-struct PulseHists {
-  Hist<long long> converged, all;
-};
-
-PulseHists read_pulse_hists(const std::string& dir) {
-  const Csv h(dir + "/pulses_histogram.csv");
-  const std::size_t cp = h.col("set_pulses"), cc = h.col("converged_devices"), cu = h.col("unconverged_devices");
-  PulseHists out;
-  for (std::size_t r = 0; r < h.size(); ++r) {
-    const long long k = static_cast<long long>(h.num(r, cp));
-    const double conv = h.num(r, cc), unconv = h.num(r, cu);
-    out.converged[k] += conv;
-    out.all[k] += conv + unconv;
-  }
-  return out;
-}
-
-void moments(const Hist<long long>& h, double& n, double& mean, double& sd) {
-  n = 0;
-  double s = 0;
-  for (const auto& [k, v] : h) n += v, s += v * static_cast<double>(k);
-  mean = n > 0 ? s / n : kNaN;
-  double ss = 0;
-  for (const auto& [k, v] : h) ss += v * (static_cast<double>(k) - mean) * (static_cast<double>(k) - mean);
-  sd = n > 1 ? std::sqrt(ss / (n - 1)) : kNaN;
-}
-
-void compare_write_verify(const Manifest& ma, const Manifest& mb, std::vector<CompareRow>& rows) {
-  require_equal(ma, mb, "write_verify.devices", "devices");
-  const PulseHists ha = read_pulse_hists(ma.dir), hb = read_pulse_hists(mb.dir);
-  double na, m1, s1, nb, m2, s2;
-  moments(ha.all, na, m1, s1);
-  moments(hb.all, nb, m2, s2);
-  const double c1 = na > 0 ? hist_total(ha.converged) / na : kNaN, c2 = nb > 0 ? hist_total(hb.converged) / nb : kNaN;
-  // Devices are programmed independently: converged is one Bernoulli trial per device.
-  rows.push_back(z_row("converged_fraction", "all devices", c1, c2, two_proportion_z(c1, na, c2, nb), "z proportion"));
-  // Mean SET pulses over all devices (converged or not), SE from the pulse histogram's sample variance.
-  rows.push_back(z_row("mean_set_pulses", "all devices", m1, m2, two_mean_z(m1, s1, na, m2, s2, nb), "z mean"));
-  std::vector<double> va, vb;
-  hist_vectors(ha.converged, hb.converged, va, vb);
-  rows.push_back(chi_row("SET pulses histogram", "converged devices", va, vb));
-}
-
-// ---- bayes_machine ----
-
-void compare_bayes_machine(const Manifest& ma, const Manifest& mb, std::vector<CompareRow>& rows) {
-  require_equal(ma, mb, "bayes_machine.cycles", "cycles");
-  const std::string ta = ma.json.value("task", std::string()), tb = mb.json.value("task", std::string());
-  if (ta != tb) fail("the runs are not comparable: the task of " + ma.dir + " is '" + ta + "' but that of " + mb.dir + " is '" + tb + "'");
-  const Csv ra(ma.dir + "/results.csv"), rb(mb.dir + "/results.csv");
-  if (ra.size() != 1 || rb.size() != 1) fail("compare the folders of one bayes_machine point (results.csv with one row)");
-  const double na = ra.num(0, "inferences"), nb = rb.num(0, "inferences");
-  // Both runs classify the same test samples (the task is equal); given the samples, each inference's outcome is
-  // an independent Bernoulli trial with its own p_i, so the variance of a fraction is mean p_i(1 − p_i)/N ≤
-  // p(1 − p)/N: the pooled two-proportion z over inferences is conservative, also with repeats of a sample.
-  const Csv ca(ma.dir + "/accuracy_vs_cycles.csv"), cb(mb.dir + "/accuracy_vs_cycles.csv");
-  bool same = ca.size() == cb.size();
-  for (std::size_t r = 0; same && r < ca.size(); ++r) same = ca.num(r, "cycles") == cb.num(r, "cycles");
-  if (!same) fail("the runs are not comparable: " + ca.path() + " and " + cb.path() + " have different checkpoint cycles");
-  for (std::size_t r = 0; r < ca.size(); ++r) {
-    const std::string where = fmt::format("T = {}", num_text(ca.num(r, "cycles")));
-    for (const char* f : {"accuracy", "agreement_with_exact", "ties"}) {
-      const double p1 = ca.num(r, f), p2 = cb.num(r, f);
-      rows.push_back(z_row(f, where, p1, p2, two_proportion_z(p1, na, p2, nb), "z proportion"));
-    }
-  }
-  for (const char* f : {"early_accuracy", "fixed_point_accuracy"}) {
-    const double p1 = ra.num(0, f), p2 = rb.num(0, f);
-    rows.push_back(z_row(f, "all inferences", p1, p2, two_proportion_z(p1, na, p2, nb), "z proportion"));
-  }
-  // Upsets per inference: a sum of independent Bernoulli trials with tiny p, Poisson: Var(mean) = mean/N.
-  for (const char* f : {"upsets_per_inference", "fixed_point_upsets_per_inference"}) {
-    const double m1 = ra.num(0, f), m2 = rb.num(0, f);
-    const double se = std::sqrt(m1 / na + m2 / nb);
-    rows.push_back(z_row(f, "all inferences", m1, m2, se > 0 ? (m1 - m2) / se : (m1 == m2 ? 0.0 : kNaN), "z Poisson mean"));
-  }
-  // Decided classes per true class: the confusion matrix as one contingency table.
-  const Csv fa(ma.dir + "/confusion.csv"), fb(mb.dir + "/confusion.csv");
-  Hist<std::pair<long long, long long>> ha, hb;
-  for (std::size_t r = 0; r < fa.size(); ++r)
-    ha[{static_cast<long long>(fa.num(r, "true_class")), static_cast<long long>(fa.num(r, "decided_class"))}] += fa.num(r, "count");
-  for (std::size_t r = 0; r < fb.size(); ++r)
-    hb[{static_cast<long long>(fb.num(r, "true_class")), static_cast<long long>(fb.num(r, "decided_class"))}] += fb.num(r, "count");
-  std::vector<double> va, vb;
-  hist_vectors(ha, hb, va, vb);
-  rows.push_back(chi_row("confusion matrix", "at T", va, vb));
+/// A finished run's manifest, or the reason it cannot be compared.
+Manifest finished_manifest(const std::string& dir) {
+  Manifest m = read_manifest(dir);
+  if (m.state == Manifest::State::kAbsent) compare_fail(m.path + ": cannot open (is this a memcarlo output folder of a finished run?)");
+  if (!m.ok()) compare_fail(m.path + ": not valid JSON (" + m.error + ")");
+  if (m.workload().empty()) compare_fail(m.path + ": no \"workload\"");
+  if (m.json.contains("complete") && m.json["complete"].is_boolean() && !m.json["complete"].get<bool>())
+    compare_fail(m.path + ": the run did not finish (\"complete\": false)");
+  return m;
 }
 
 }  // namespace
 
 CompareReport compare_folders(const std::string& ref_dir, const std::string& test_dir) {
-  const Manifest ma = read_manifest(ref_dir), mb = read_manifest(test_dir);
-  if (ma.workload != mb.workload)
-    fail("the runs are not comparable: " + ref_dir + " is a " + ma.workload + " run but " + test_dir + " is a " +
-         mb.workload + " run");
+  const Manifest ma = finished_manifest(ref_dir), mb = finished_manifest(test_dir);
+  if (ma.workload() != mb.workload())
+    compare_fail("the runs are not comparable: " + ref_dir + " is a " + ma.workload() + " run but " + test_dir + " is a " +
+                 mb.workload() + " run");
+  const Workload* w = find_workload(ma.workload());
+  if (!w) compare_fail(ma.path + ": unknown workload '" + ma.workload() + "' (not a workload this memcarlo knows)");
   CompareReport report;
-  if (ma.workload == "endurance") compare_endurance(ma, mb, report.rows);
-  else if (ma.workload == "write_verify") compare_write_verify(ma, mb, report.rows);
-  else if (ma.workload == "bayes_machine") compare_bayes_machine(ma, mb, report.rows);
-  else fail("workload '" + ma.workload + "' has no comparison yet (endurance, write_verify and bayes_machine have)");
+  try {
+    w->compare(ma, mb, report.rows);
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (what.rfind("compare: ", 0) == 0) throw;
+    compare_fail(what);  // a table that is missing, malformed or lacks a column
+  }
   report.all_agree = std::all_of(report.rows.begin(), report.rows.end(), [](const CompareRow& r) { return r.agree; });
   return report;
 }

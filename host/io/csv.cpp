@@ -1,6 +1,7 @@
 #include "io/csv.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +11,22 @@ namespace mc {
 
 std::size_t CsvFile::column(const std::string& name) const {
   return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+}
+
+std::size_t CsvFile::require_column(const std::string& name) const {
+  const std::size_t c = column(name);
+  if (c == header.size()) throw InputError(path + ": no column '" + name + "'");
+  return c;
+}
+
+double CsvFile::number(std::size_t row, std::size_t col) const {
+  const std::string& s = rows[row][col];
+  const char* begin = s.c_str();
+  char* end = nullptr;
+  const double v = std::strtod(begin, &end);
+  if (s.empty() || end != begin + s.size())
+    throw InputError(path + ":" + std::to_string(lines[row]) + ": column '" + header[col] + "': '" + s + "' is not a number");
+  return v;
 }
 
 CsvFile read_csv(const std::string& path) {

@@ -14,6 +14,11 @@ struct CsvFile {
 
   /// Index of a column, or header.size() when there is none.
   std::size_t column(const std::string& name) const;
+  /// Index of a column; InputError "<path>: no column '<name>'" when there is none.
+  std::size_t require_column(const std::string& name) const;
+  /// A cell as a number; InputError "<path>:<line>: column '<name>': '<text>' is not a number" otherwise.
+  double number(std::size_t row, std::size_t col) const;
+  double number(std::size_t row, const std::string& name) const { return number(row, require_column(name)); }
 };
 
 /// Parse a CSV file: quoted cells ("a,b", "" for a quote), CRLF line ends, empty lines skipped. Throws

@@ -1,4 +1,5 @@
 #include "io/output.hpp"
+#include "io/manifest.hpp"
 
 #include <unistd.h>
 
@@ -56,19 +57,14 @@ OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : di
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec || !fs::is_directory(dir_)) throw InputError("cannot create output folder " + dir_ + ": " + ec.message());
-  const std::string manifest = path("manifest.json");
-  if (fs::exists(manifest)) {
-    nlohmann::json m;
-    try {
-      std::ifstream in(manifest);
-      m = nlohmann::json::parse(in);
-    } catch (const std::exception&) {
-      throw InputError(manifest + ": error: not a memcarlo manifest; choose another --out folder");
-    }
-    if (m.value("fingerprint", "") != fingerprint)
-      throw InputError(manifest + ": error: this folder holds results of a different scenario (fingerprint " +
-                       m.value("fingerprint", "?") + ", this one " + fingerprint + "); choose another --out folder");
-    complete_ = m.value("complete", false);
+  const Manifest m = read_manifest(dir_);
+  if (m.state == Manifest::State::kUnreadable)
+    throw InputError(m.path + ": error: not a memcarlo manifest; choose another --out folder");
+  if (m.ok()) {
+    if (m.fingerprint() != fingerprint)
+      throw InputError(m.path + ": error: this folder holds results of a different scenario (fingerprint " +
+                       (m.fingerprint().empty() ? std::string("?") : m.fingerprint()) + ", this one " + fingerprint + "); choose another --out folder");
+    complete_ = m.complete();
   } else {
     // Never write into a folder of someone else's files: only memcarlo's own sub-folders may be there already
     // (a submit folder holds slurm/ and shards/ before its merge writes the results next to them).

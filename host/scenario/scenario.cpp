@@ -12,10 +12,10 @@
 #include <cstdio>
 #include <sstream>
 
-#include "data/dataset.hpp"
-#include "data/likelihood_table.hpp"
+#include "scenario/resolver.hpp"
 #include "scenario/schema.hpp"
 #include "scenario/yaml_internal.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -25,11 +25,8 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;  // scenarios are small; refuse anything larger
 
-struct Entry {
-  YAML::Node node;
-  SourceMark mark;
-};
-using Entries = std::map<std::string, Entry>;
+using Entry = YamlEntry;
+using Entries = YamlEntries;
 
 SourceMark mark_of(const YAML::Node& n, const std::string& file) {
   const YAML::Mark m = n.Mark();
@@ -104,144 +101,6 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
   }
 }
 
-std::string fmt_num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
-
-std::string with_unit(Dimension d) { return *internal_unit(d) ? std::string(" ") + internal_unit(d) : std::string(); }
-
-class Resolver {
- public:
-  Resolver(Entries entries, std::string file) : e_(std::move(entries)), file_(std::move(file)) {}
-
-  bool has(const std::string& path) const { return e_.count(path) != 0; }
-
-  SourceMark mark(const std::string& path) const {
-    auto it = e_.find(path);
-    return it == e_.end() ? SourceMark{file_} : it->second.mark;
-  }
-
-  double number(const std::string& path) {
-    const KeySpec& k = *find_key(path);
-    double v;
-    std::string text;
-    SourceMark where{file_};
-    if (auto it = e_.find(path); it != e_.end()) {
-      where = it->second.mark;
-      if (!it->second.node.IsScalar()) throw InputError(where, path, "expected " + expectation(k) + ", got " + type_name(it->second.node));
-      text = it->second.node.Scalar();
-    } else {
-      text = k.default_text;
-    }
-    v = scalar_value(k, text, where);
-    if (!(v >= k.min && v <= k.max))
-      throw InputError(where, path, "expected " + expectation(k) + " in " + fmt_num(k.min) + " .. " + fmt_num(k.max) +
-                                        with_unit(k.dim) + ", got '" + text + "'");
-    resolved_[path] = v;
-    return v;
-  }
-
-  std::string choice(const std::string& path) {
-    const KeySpec& k = *find_key(path);
-    std::string v = k.default_text;
-    if (auto it = e_.find(path); it != e_.end()) {
-      if (!it->second.node.IsScalar()) throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got " + type_name(it->second.node));
-      v = it->second.node.Scalar();
-      if (k.kind == KeyKind::kEnum && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) {
-        const std::string guess = did_you_mean(v, k.choices);
-        throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got '" + v + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
-      }
-    }
-    resolved_[path] = v;
-    return v;
-  }
-
-  Table table(const std::string& path) {
-    const KeySpec& k = *find_key(path);
-    Table t{};
-    auto it = e_.find(path);
-    if (it == e_.end()) return t;
-    const YAML::Node& n = it->second.node;
-    if (!n.IsSequence() || n.size() < 2 || n.size() > static_cast<std::size_t>(kMaxTable))
-      throw InputError(it->second.mark, path, "expected a list of 2 to 16 [x, y] pairs, got " + type_name(n));
-    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-    for (std::size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node& row = n[i];
-      const SourceMark where = mark_of(row, file_);
-      if (!row.IsSequence() || row.size() != 2 || !row[0].IsScalar() || !row[1].IsScalar())
-        throw InputError(where, path + "[" + std::to_string(i) + "]", "expected a pair [x, y], got " + type_name(row));
-      const double x = quantity(k.dim_x, row[0].Scalar(), where, path + "[" + std::to_string(i) + "][0]");
-      const double y = quantity(k.dim, row[1].Scalar(), where, path + "[" + std::to_string(i) + "][1]");
-      if (i > 0 && !(x > t.x[i - 1])) throw InputError(where, path + "[" + std::to_string(i) + "]", "x values must increase");
-      if (y < 0) throw InputError(where, path + "[" + std::to_string(i) + "]", "y must not be negative");
-      t.x[i] = static_cast<float>(x), t.y[i] = static_cast<float>(y);
-      rows.push_back({x, y});
-    }
-    t.n = static_cast<int>(n.size());
-    for (int i = t.n; i < kMaxTable; ++i) t.x[i] = t.x[t.n - 1] + static_cast<float>(i), t.y[i] = t.y[t.n - 1];
-    resolved_[path] = rows;
-    return t;
-  }
-
-  std::vector<std::uint64_t> int_list(const std::string& path) {
-    const KeySpec& k = *find_key(path);
-    std::vector<std::uint64_t> out;
-    auto it = e_.find(path);
-    if (it == e_.end()) return out;
-    const YAML::Node& n = it->second.node;
-    if (!n.IsSequence() || n.size() == 0 || n.size() > 10000)
-      throw InputError(it->second.mark, path, "expected a list of 1 to 10000 integers, got " + type_name(n));
-    for (std::size_t i = 0; i < n.size(); ++i) {
-      const SourceMark where = mark_of(n[i], file_);
-      const std::string item = path + "[" + std::to_string(i) + "]";
-      if (!n[i].IsScalar()) throw InputError(where, item, "expected an integer, got " + type_name(n[i]));
-      const double v = scalar_value(k, n[i].Scalar(), where, item);
-      if (!(v >= k.min && v <= k.max)) throw InputError(where, item, "expected an integer in " + fmt_num(k.min) + " .. " + fmt_num(k.max) + ", got '" + n[i].Scalar() + "'");
-      out.push_back(static_cast<std::uint64_t>(v));
-    }
-    resolved_[path] = out;
-    return out;
-  }
-
-  nlohmann::ordered_json take_resolved() { return std::move(resolved_); }
-
- private:
-  static std::string expectation(const KeySpec& k) {
-    switch (k.kind) {
-      case KeyKind::kInteger: return "an integer";
-      case KeyKind::kNumber: return k.dim == Dimension::kNone ? std::string("a number") : std::string(dimension_name(k.dim)) + " (" + accepted_units(k.dim) + ")";
-      case KeyKind::kEnum: {
-        std::string s = "one of";
-        for (std::size_t i = 0; i < k.choices.size(); ++i) s += (i ? ", " : " ") + k.choices[i];
-        return s;
-      }
-      case KeyKind::kString: return "a string";
-      default: return "a list";
-    }
-  }
-
-  double quantity(Dimension d, const std::string& text, const SourceMark& where, const std::string& key) const {
-    std::string why;
-    const auto v = parse_quantity(text, d, &why);
-    if (!v) throw InputError(where, key, why);
-    return *v;
-  }
-
-  double scalar_value(const KeySpec& k, const std::string& text, const SourceMark& where, const std::string& key_override = "") const {
-    const std::string key = key_override.empty() ? k.path : key_override;
-    const double v = quantity(k.dim, text, where, key);
-    if ((k.kind == KeyKind::kInteger || k.kind == KeyKind::kIntList) && v != std::floor(v))
-      throw InputError(where, key, "expected an integer, got '" + text + "'");
-    return v;
-  }
-
-  Entries e_;
-  std::string file_;
-  nlohmann::ordered_json resolved_;
-};
-
 fs::path find_preset(const std::string& name, const std::string& scenario_file) {
   fs::path base = fs::path(scenario_file).parent_path();
   if (base.empty()) base = ".";  // a bare file name lives in the current folder
@@ -271,183 +130,6 @@ std::vector<std::string> preset_names() {
   return names;
 }
 
-/// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when
-/// the list does not end there.
-void check_checkpoints(Resolver& r, const std::string& block, std::uint64_t cycles, std::vector<std::uint64_t>& checkpoints) {
-  const std::string list = block + ".checkpoints";
-  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
-    const std::string key = list + "[" + std::to_string(i) + "]";
-    if (checkpoints[i] > cycles)
-      throw InputError(r.mark(list), key, "checkpoint " + std::to_string(checkpoints[i]) + " is beyond " + block + ".cycles = " + std::to_string(cycles));
-    if (i > 0 && checkpoints[i] <= checkpoints[i - 1]) throw InputError(r.mark(list), key, "checkpoints must increase");
-  }
-  if (checkpoints.back() != cycles) checkpoints.push_back(cycles);
-}
-
-/// The mcmc block: keys, cross-key rules, and the data file resolved next to the scenario.
-void resolve_mcmc(Resolver& r, Scenario& s) {
-  McmcSpec& c = s.mcmc;
-  const std::string task = r.choice("mcmc.task");
-  c.task = task == "csv" ? McmcTask::kCsv : task == "illustrative_2d" ? McmcTask::kIllustrative2d
-         : task == "linear_regression" ? McmcTask::kLinearRegression : McmcTask::kCartpole;
-  const std::string data = r.choice("mcmc.data");
-  if (c.task == McmcTask::kCsv) {
-    if (data.empty()) throw InputError(r.mark("mcmc.task"), "mcmc.data", "task csv needs mcmc.data, the path of a data set CSV");
-    fs::path p(data);
-    if (p.is_relative()) {
-      const fs::path beside = fs::path(s.file).parent_path() / p;
-      // Shipped scenarios name data/... from the project root; accept that too when nothing lies beside the file.
-      p = fs::exists(beside) || !fs::exists(fs::path(MC_SOURCE_DIR) / p) ? beside : fs::path(MC_SOURCE_DIR) / p;
-    }
-    if (!fs::is_regular_file(p)) throw InputError(r.mark("mcmc.data"), "mcmc.data", "no such data file '" + p.string() + "'");
-    c.data = p.string();
-  } else if (!data.empty()) {
-    throw InputError(r.mark("mcmc.data"), "mcmc.data", "only task csv reads a data file; this task is '" + task + "'");
-  }
-  c.data_seed = static_cast<std::uint32_t>(r.number("mcmc.data_seed"));
-  c.test_fraction = r.number("mcmc.test_fraction");
-  c.samples = static_cast<std::uint64_t>(r.number("mcmc.samples"));
-  c.features = static_cast<std::uint64_t>(r.number("mcmc.features"));
-  c.noise_sigma = r.number("mcmc.noise_sigma");
-  c.bias = r.choice("mcmc.bias") == "true";
-  c.model = r.choice("mcmc.model");
-  if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole)
-    throw InputError(r.mark("mcmc.model"), "mcmc.model", c.task == McmcTask::kLinearRegression
-                         ? "task linear_regression needs model linear, got '" + c.model + "'"
-                         : "model linear is for task linear_regression (or cartpole); use logistic or mlp for task '" + task + "'");
-  if (c.task == McmcTask::kCartpole && c.model == "logistic")
-    throw InputError(r.mark("mcmc.model"), "mcmc.model", "task cartpole takes a linear or mlp policy, got 'logistic'");
-  c.hidden = static_cast<int>(r.number("mcmc.hidden"));
-  c.differential = r.choice("mcmc.weights") == "differential";
-  c.weight_scale = r.number("mcmc.weight_scale");
-  c.g_init = r.number("mcmc.g_init");
-  c.g_ref = r.number("mcmc.g_ref");
-  const DeviceModel& m = s.device;
-  if (c.g_init <= m.g_min || c.g_init >= m.g_max)
-    throw InputError(r.mark("mcmc.g_init"), "mcmc.g_init", "must lie between device.g_min and device.g_max");
-  c.prior_sigma = r.number("mcmc.prior_sigma");
-  const std::string proposal = r.choice("mcmc.proposal");
-  c.proposal = proposal == "device" ? McmcProposal::kDevice : McmcProposal::kGaussian;
-  c.proposal_sigma = r.number("mcmc.proposal_sigma");
-  c.acceptance = r.choice("mcmc.acceptance") == "plain" ? McmcAcceptance::kPlain : McmcAcceptance::kHastings;
-  c.restore = r.choice("mcmc.restore") == "reprogram" ? McmcRestore::kReprogram : McmcRestore::kIdeal;
-  c.age_cycles = static_cast<std::uint64_t>(r.number("mcmc.age_cycles"));
-  c.chains = static_cast<std::uint64_t>(r.number("mcmc.chains"));
-  c.iterations = static_cast<std::uint64_t>(r.number("mcmc.iterations"));
-  c.burn_in = r.number("mcmc.burn_in");
-  c.thin = static_cast<std::uint64_t>(r.number("mcmc.thin"));
-  if (c.iterations - static_cast<std::uint64_t>(c.burn_in * c.iterations) < c.thin * 4)
-    throw InputError(r.mark("mcmc.thin"), "mcmc.thin", "keeps fewer than 4 samples per chain after burn-in; lower thin or burn_in, or raise iterations");
-  c.checkpoints_per_decade = static_cast<int>(r.number("mcmc.checkpoints_per_decade"));
-  c.diagnostic_chains = static_cast<std::uint64_t>(r.number("mcmc.diagnostic_chains"));
-  c.trace_chains = static_cast<std::uint64_t>(r.number("mcmc.trace_chains"));
-  c.stored_samples = static_cast<std::uint64_t>(r.number("mcmc.stored_samples"));
-  c.temperature = r.number("mcmc.temperature");
-  c.episodes = static_cast<int>(r.number("mcmc.episodes"));
-  c.test_episodes = static_cast<int>(r.number("mcmc.test_episodes"));
-  c.episode_steps = static_cast<int>(r.number("mcmc.episode_steps"));
-}
-
-/// The bayes_machine block: keys, files (resolved against the scenario file and loaded once to check them),
-/// LFSR taps and seeds. Every mistake is one InputError; nothing runs.
-void resolve_bayes_machine(Resolver& r, const std::string& file, BayesMachineSpec& b) {
-  const auto relative = [&](const std::string& key) {
-    const std::string given = r.choice(key);
-    if (given.empty()) throw InputError(r.mark("bayes_machine.task"), key, "bayes_machine.task needs " + key + " (a file path)");
-    fs::path base = fs::path(file).parent_path();
-    return (base.empty() ? fs::path(given) : base / given).string();
-  };
-  b.task = r.choice("bayes_machine.task");
-  b.task_seed = static_cast<std::uint32_t>(r.number("bayes_machine.task_seed"));
-  b.test_fraction = r.number("bayes_machine.test_fraction");
-  b.levels = static_cast<int>(r.number("bayes_machine.levels"));
-  b.quantile_bins = r.choice("bayes_machine.binning") == "quantile";
-  b.smoothing = r.number("bayes_machine.smoothing");
-  b.prior = r.choice("bayes_machine.prior") == "yes";
-  b.syn_classes = static_cast<int>(r.number("bayes_machine.synthetic.classes"));
-  b.syn_observations = static_cast<int>(r.number("bayes_machine.synthetic.observations"));
-  b.syn_levels = static_cast<int>(r.number("bayes_machine.synthetic.levels"));
-  b.syn_samples = static_cast<std::uint64_t>(r.number("bayes_machine.synthetic.samples"));
-  b.syn_sharpness = r.number("bayes_machine.synthetic.sharpness");
-  int classes = b.syn_classes, observations = b.syn_observations;
-  b.samples = b.syn_samples;
-  if (b.task == "csv") {
-    b.data_file = relative("bayes_machine.data");
-    const Dataset d = load_csv_dataset(b.data_file, kBayesMaxObservations - (b.prior ? 1 : 0));
-    if (d.classes > kBayesMaxClasses)
-      throw InputError(SourceMark{b.data_file}, "", "has " + std::to_string(d.classes) + " classes; the machine holds at most " + std::to_string(kBayesMaxClasses));
-    classes = d.classes;
-    observations = static_cast<int>(d.features.size()) + (b.prior ? 1 : 0);
-    b.samples = stratified_split(d, b.test_fraction, 0).test.size();  // the count depends on the labels only
-  } else if (b.task == "table") {
-    b.table_file = relative("bayes_machine.table");
-    const LikelihoodTable t = load_likelihood_table(b.table_file, kBayesMaxClasses, kBayesMaxObservations, 64);
-    classes = t.classes;
-    observations = t.observations;
-  }
-  if (classes * observations > kBayesMaxBlocks)
-    throw InputError(r.mark("bayes_machine.task"), "bayes_machine.task", "the machine would have " + std::to_string(classes) + " x " +
-                     std::to_string(observations) + " blocks; at most " + std::to_string(kBayesMaxBlocks) + " are supported");
-  b.log_mode = r.choice("bayes_machine.mode") == "log";
-  b.bits = static_cast<int>(r.number("bayes_machine.bits"));
-  b.generator = r.choice("bayes_machine.generator") == "lfsr" ? BayesGenerator::kLfsr : BayesGenerator::kPhilox;
-  b.cycles = static_cast<std::uint64_t>(r.number("bayes_machine.cycles"));
-  b.checkpoints = r.int_list("bayes_machine.checkpoints");
-  if (b.checkpoints.empty()) {
-    for (std::uint64_t c = 1; c < b.cycles; c *= 2) b.checkpoints.push_back(c);
-    b.checkpoints.push_back(b.cycles);
-    while (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints)) b.checkpoints.erase(b.checkpoints.begin());
-  } else {
-    check_checkpoints(r, "bayes_machine", b.cycles, b.checkpoints);
-    if (b.checkpoints.size() > static_cast<std::size_t>(kBayesMaxCheckpoints))
-      throw InputError(r.mark("bayes_machine.checkpoints"), "bayes_machine.checkpoints", "at most " + std::to_string(kBayesMaxCheckpoints) + " checkpoints (cycles included)");
-  }
-  b.early_stop = static_cast<std::uint32_t>(r.number("bayes_machine.early_stop"));
-  b.repeats = static_cast<std::uint64_t>(r.number("bayes_machine.repeats"));
-  b.chips = static_cast<std::uint64_t>(r.number("bayes_machine.chips"));
-  // LFSR: taps within B bits, maximal when asked, a nonzero seed below 2^B.
-  const std::uint32_t states = 1u << b.bits;
-  b.lfsr_taps = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.taps"));
-  const bool given_taps = b.lfsr_taps != 0;
-  if (!given_taps) b.lfsr_taps = default_taps(b.bits);
-  if (b.lfsr_taps >= states)
-    throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "taps " + std::to_string(b.lfsr_taps) + " use bits beyond B = " + std::to_string(b.bits) + " (expected below " + std::to_string(states) + ")");
-  const bool need_maximal = r.choice("bayes_machine.lfsr.maximal") == "yes";
-  if (b.generator == BayesGenerator::kLfsr && need_maximal) {
-    const std::uint32_t period = lfsr_period(b.lfsr_taps, b.bits);
-    if (period != states - 1)
-      throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "degenerate LFSR: taps " + std::to_string(b.lfsr_taps) +
-                       " are not maximal-length for B = " + std::to_string(b.bits) + " (period " + (period ? std::to_string(period) : std::string("not through state 1")) +
-                       ", expected " + std::to_string(states - 1) + "); use 0 for the default taps " + std::to_string(default_taps(b.bits)) + " or set lfsr.maximal: no");
-  }
-  const std::string sharing = r.choice("bayes_machine.lfsr.sharing");
-  b.sharing = sharing == "per_block" ? LfsrSharing::kPerBlock : sharing == "per_row" ? LfsrSharing::kPerRow : sharing == "per_column" ? LfsrSharing::kPerColumn : LfsrSharing::kGlobal;
-  b.seeding = r.choice("bayes_machine.lfsr.seeding") == "random" ? LfsrSeeding::kRandom : LfsrSeeding::kFixed;
-  b.lfsr_seed = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.seed"));
-  if (b.generator == BayesGenerator::kLfsr && b.seeding == LfsrSeeding::kFixed) {
-    if (b.lfsr_seed == 0)
-      throw InputError(r.mark("bayes_machine.lfsr.seed"), "bayes_machine.lfsr.seed", "degenerate LFSR: an all-zero seed never leaves state 0");
-    if (b.lfsr_seed >= states)
-      throw InputError(r.mark("bayes_machine.lfsr.seed"), "bayes_machine.lfsr.seed", "expected a nonzero seed below 2^B = " + std::to_string(states) + ", got " + std::to_string(b.lfsr_seed));
-  }
-  b.lfsr_spacing = static_cast<std::uint32_t>(r.number("bayes_machine.lfsr.spacing"));
-  b.cell = r.choice("bayes_machine.storage.cell") == "2t2r" ? StorageCell::k2T2R : StorageCell::k1T1R;
-  const std::string errors = r.choice("bayes_machine.storage.errors");
-  b.errors = errors == "none" ? StorageErrors::kNone : errors == "device" ? StorageErrors::kDevice : StorageErrors::kBer;
-  b.ber = r.number("bayes_machine.storage.ber");
-  b.aging_cycles = r.number("bayes_machine.storage.aging_cycles");
-  b.compliance = static_cast<float>(r.number("bayes_machine.storage.compliance"));
-  b.read_threshold = static_cast<float>(r.number("bayes_machine.storage.read_threshold"));
-  const std::string reread = r.choice("bayes_machine.storage.reread");
-  b.reread = reread == "chip" ? StorageReread::kChip : reread == "inference" ? StorageReread::kInference : StorageReread::kCycle;
-  b.seu_rate = r.number("bayes_machine.seu.rate");
-  const std::string targets = r.choice("bayes_machine.seu.targets");
-  b.seu_targets = targets == "all" ? (kSeuLfsr | kSeuCounters | kSeuWords) : targets == "lfsr" ? kSeuLfsr : targets == "counters" ? kSeuCounters
-                  : targets == "words" ? kSeuWords : (kSeuLfsr | kSeuCounters);
-  b.energy_block_cycle = static_cast<float>(r.number("bayes_machine.energy.block_cycle"));
-  b.energy_counter_cycle = static_cast<float>(r.number("bayes_machine.energy.counter_cycle"));
-}
-
 }  // namespace
 
 std::vector<std::uint64_t> log_checkpoints(std::uint64_t cycles, int per_decade) {
@@ -461,11 +143,6 @@ std::vector<std::uint64_t> log_checkpoints(std::uint64_t cycles, int per_decade)
   }
   if (out.empty() || out.back() != cycles) out.push_back(cycles);
   return out;
-}
-
-WriteVerifyParams Scenario::write_verify_params() const {
-  return WriteVerifyParams{device, write_verify.target, write_verify.tolerance, write_verify.max_pulses, write_verify.law,
-                           write_verify.start_fraction, write_verify.step, seed};
 }
 
 std::string Scenario::fingerprint() const {
@@ -580,46 +257,14 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   m.reset_current = static_cast<float>(r.number("device.pulse.reset_current"));
   m.pulse_width = static_cast<float>(r.number("device.pulse.width"));
 
-  // Workload blocks: only the selected one is resolved; giving the other is almost surely a mistake.
-  for (const char* other : {"endurance", "write_verify", "mcmc", "bayes_machine"}) {
+  // Workload blocks: only the selected one is resolved; giving another's is almost surely a mistake.
+  for (const std::string& other : workload_names()) {
     if (s.workload == other) continue;
     for (const auto& [k, v] : given)
-      if (k.rfind(std::string(other) + ".", 0) == 0)
-        throw InputError(v.mark, k, "this key belongs to workload '" + std::string(other) + "' but the scenario's workload is '" + s.workload + "'");
+      if (k.rfind(other + ".", 0) == 0)
+        throw InputError(v.mark, k, "this key belongs to workload '" + other + "' but the scenario's workload is '" + s.workload + "'");
   }
-  if (s.workload == "endurance") {
-    EnduranceSpec& e = s.endurance;
-    e.devices = static_cast<std::uint64_t>(r.number("endurance.devices"));
-    if (e.devices % 2) throw InputError(r.mark("endurance.devices"), "endurance.devices", "must be even: devices are simulated as 2T2R pairs, got " + std::to_string(e.devices));
-    e.cycles = static_cast<std::uint64_t>(r.number("endurance.cycles"));
-    e.checkpoints = r.int_list("endurance.checkpoints");
-    const int per_decade = static_cast<int>(r.number("endurance.checkpoints_per_decade"));
-    if (e.checkpoints.empty()) {
-      e.checkpoints = log_checkpoints(e.cycles, per_decade);
-    } else {
-      check_checkpoints(r, "endurance", e.cycles, e.checkpoints);
-    }
-    e.compliance = static_cast<float>(r.number("endurance.compliance"));
-    e.read_threshold = static_cast<float>(r.number("endurance.read_threshold"));
-    if (lrs_median(m, e.compliance) > m.g_max)
-      throw InputError(r.mark("endurance.compliance"), "endurance.compliance", "its median LRS conductance " + fmt_num(lrs_median(m, e.compliance)) + " uS is above device.g_max");
-  } else if (s.workload == "mcmc") {
-    resolve_mcmc(r, s);
-  } else if (s.workload == "write_verify") {
-    WriteVerifySpec& w = s.write_verify;
-    w.devices = static_cast<std::uint64_t>(r.number("write_verify.devices"));
-    w.target = static_cast<float>(r.number("write_verify.target"));
-    w.tolerance = static_cast<float>(r.number("write_verify.tolerance"));
-    w.max_pulses = static_cast<std::uint32_t>(r.number("write_verify.max_pulses"));
-    const std::string law = r.choice("write_verify.law");
-    w.law = law == "retry" ? PulseLaw::kRetry : PulseLaw::kIncremental;
-    w.start_fraction = static_cast<float>(r.number("write_verify.start_fraction"));
-    w.step = static_cast<float>(r.number("write_verify.step"));
-    if (w.target <= m.g_min || w.target >= m.g_max)
-      throw InputError(r.mark("write_verify.target"), "write_verify.target", "must lie between device.g_min and device.g_max");
-  } else if (s.workload == "bayes_machine") {
-    resolve_bayes_machine(r, file, s.bayes_machine);
-  }
+  find_workload(s.workload)->resolve(r, s);
   s.resolved = r.take_resolved();
   s.resolved["name"] = s.name;
   if (!s.preset.empty()) s.resolved["device.preset"] = s.preset;

@@ -29,7 +29,15 @@ struct KeySpec {
   std::string doc;
 };
 
-/// All keys, in documentation order.
+/// Key constructors for schema sections (the common keys here, each workload's in its own folder).
+KeySpec num_key(std::string path, Dimension dim, std::string def, double lo, double hi, std::string doc, std::string note = "");
+KeySpec integer_key(std::string path, std::string def, double lo, double hi, std::string doc);
+KeySpec choice_key(std::string path, std::vector<std::string> choices, std::string def, std::string doc);
+KeySpec text_key(std::string path, std::string def, std::string doc);
+KeySpec table_key(std::string path, Dimension dx, Dimension dy, std::string doc);
+KeySpec int_list_key(std::string path, double lo, double hi, std::string doc);
+
+/// All keys (the common ones, then each registered workload's section), in documentation order.
 const std::vector<KeySpec>& scenario_schema();
 /// The spec of a full dotted path, or nullptr.
 const KeySpec* find_key(const std::string& path);

@@ -12,6 +12,7 @@
 
 #include "io/command.hpp"
 #include "io/csv.hpp"
+#include "io/manifest.hpp"
 #include "io/output.hpp"
 #include "scenario/error.hpp"
 #include "scenario/sweep.hpp"
@@ -23,15 +24,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json read_manifest(const std::string& dir) {
-  const std::string path = dir + "/manifest.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(dir + ": error: no manifest.json here: not a memcarlo output folder");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const std::exception&) {
-    throw InputError(path + ": error: not a readable memcarlo manifest");
-  }
+/// The manifest of a folder that must be a memcarlo output folder.
+nlohmann::json require_manifest(const std::string& dir) {
+  const Manifest m = read_manifest(dir);
+  if (m.state == Manifest::State::kAbsent) throw InputError(dir + ": error: no manifest.json here: not a memcarlo output folder");
+  if (!m.ok()) throw InputError(m.path + ": error: not a readable memcarlo manifest");
+  return m.json;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -65,7 +63,7 @@ int submit_slurm(const SubmitOptions& opt) {
   const fs::path out = fs::absolute(opt.out_dir);
   const fs::path slurm_dir = out / "slurm";
   if (fs::exists(out / "manifest.json")) {
-    const auto m = read_manifest(out.string());
+    const auto m = require_manifest(out.string());
     if (m.value("fingerprint", "") != plan.fingerprint)
       throw InputError(out.string() + ": error: this folder holds results of a different scenario; choose another --out");
   }
@@ -147,7 +145,7 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
   std::string fingerprint;
   nlohmann::json first;
   for (const auto& d : dirs) {
-    const auto m = read_manifest(d);
+    const auto m = require_manifest(d);
     if (fingerprint.empty()) {
       fingerprint = m.value("fingerprint", "");
       first = m;
@@ -156,12 +154,12 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
                        m.value("fingerprint", "?") + " and " + fingerprint + "); nothing was written");
     }
   }
-  if (out_is_source && read_manifest(out_dir).value("fingerprint", "") != fingerprint)
+  if (out_is_source && read_manifest(out_dir).fingerprint() != fingerprint)
     throw InputError("merge: " + out_dir + " holds results of a different scenario; nothing was written");
   if (!first.contains("points_total")) {
     // Shards of a scenario without a sweep: one of them holds the single point.
     for (const auto& d : dirs) {
-      if (!read_manifest(d).value("complete", false)) continue;
+      if (!read_manifest(d).complete()) continue;
       OutputFolder out(out_dir, fingerprint);
       for (const auto& e : fs::directory_iterator(d))
         if (e.is_regular_file()) fs::copy_file(e.path(), fs::path(out_dir) / e.path().filename(), fs::copy_options::overwrite_existing);
@@ -250,12 +248,12 @@ int print_status(const std::string& dir) {
       return 3;
     }
   } else {
-    read_manifest(dir);  // throws the "not a memcarlo output folder" error
+    require_manifest(dir);  // throws the "not a memcarlo output folder" error
   }
   std::size_t total = 0, done = 0, failed = 0;
   bool complete = true;
   for (const auto& f : folders) {
-    const auto m = read_manifest(f);
+    const auto m = require_manifest(f);
     if (!m.contains("points_total")) {  // a run without a sweep
       total = std::max<std::size_t>(total, 1);
       if (m.value("complete", false)) done = 1;

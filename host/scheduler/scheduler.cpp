@@ -14,6 +14,7 @@
 
 #include "common/gpu_info.hpp"
 #include "io/csv.hpp"
+#include "io/manifest.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "workloads/run.hpp"
@@ -50,14 +51,8 @@ std::vector<std::pair<std::string, std::string>> read_point_row(const std::strin
 }
 
 bool point_complete(const std::string& dir, const std::string& fingerprint) {
-  std::ifstream in(dir + "/manifest.json");
-  if (!in) return false;
-  try {
-    const auto m = nlohmann::json::parse(in);
-    return m.value("complete", false) && m.value("fingerprint", "") == fingerprint;
-  } catch (const std::exception&) {
-    return false;
-  }
+  const Manifest m = read_manifest(dir);
+  return m.complete() && m.fingerprint() == fingerprint;
 }
 
 struct PointRecord {
@@ -95,12 +90,11 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   OutputFolder top(opt.out_dir, plan.fingerprint);
   {
     // One folder, one shard: two shards writing one results.csv would overwrite each other's rows.
-    std::ifstream in(top.path("manifest.json"));
-    if (in) {
-      const auto m = nlohmann::json::parse(in, nullptr, false);
-      if (m.is_object() && m.contains("shard") &&
-          (m["shard"].value("index", 0) != opt.shard || m["shard"].value("count", 1) != opt.shards))
-        throw InputError(top.path("manifest.json") + ": error: this folder holds " +
+    const Manifest mf = read_manifest(top.dir());
+    if (mf.ok() && mf.json.contains("shard") && mf.json["shard"].is_object()) {
+      const auto& m = mf.json;
+      if (m["shard"].value("index", 0) != opt.shard || m["shard"].value("count", 1) != opt.shards)
+        throw InputError(mf.path + ": error: this folder holds " +
                          (m["shard"].value("count", 1) == 1 ? std::string("the whole sweep")
                                                             : "shard " + std::to_string(m["shard"].value("index", 0)) + "/" +
                                                                   std::to_string(m["shard"].value("count", 1)) + " of this sweep") +

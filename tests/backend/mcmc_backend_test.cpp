@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "scenario/scenario.hpp"
-#include "workloads/mcmc.hpp"
+#include "workloads/mcmc/mcmc.hpp"
 
 namespace mc {
 namespace {

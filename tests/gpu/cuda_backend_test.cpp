@@ -10,7 +10,7 @@
 
 #include "endurance/driver.hpp"
 #include "scenario/scenario.hpp"
-#include "workloads/mcmc.hpp"
+#include "workloads/mcmc/mcmc.hpp"
 #include "../support/gpu_fixtures.hpp"
 #include "../support/model_fixtures.hpp"
 

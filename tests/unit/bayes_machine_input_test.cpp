@@ -10,6 +10,7 @@
 
 #include "scenario/error.hpp"
 #include "scenario/scenario.hpp"
+#include "workloads/bayes_machine/bayes_machine.hpp"
 
 namespace {
 
@@ -47,8 +48,8 @@ const char* kGoodTable =
 TEST_F(BayesInput, GoodTableLoads) {
   write("t.csv", kGoodTable);
   const Scenario s = parse_scenario("workload: bayes_machine\nbayes_machine: {task: table, table: t.csv}\n", (dir_ / "s.yaml").string());
-  EXPECT_EQ(s.bayes_machine.table_file, (dir_ / "t.csv").string());
-  EXPECT_EQ(s.bayes_machine.samples, 2000u);
+  EXPECT_EQ(s.spec_as<mc::BayesMachineSpec>().table_file, (dir_ / "t.csv").string());
+  EXPECT_EQ(s.spec_as<mc::BayesMachineSpec>().samples, 2000u);
 }
 
 TEST_F(BayesInput, TableProbabilityOutsideUnitInterval) {
@@ -91,7 +92,7 @@ TEST_F(BayesInput, RereadNamesItsChoices) {
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  storage: {errors: ber, reread: yes}\n"),
             (dir_ / "s.yaml").string() + ":3:34: error: bayes_machine.storage.reread: expected one of chip, inference, cycle, got 'yes'");
   const Scenario s = parse_scenario("workload: bayes_machine\nbayes_machine:\n  storage: {errors: ber, reread: cycle}\n", (dir_ / "s.yaml").string());
-  EXPECT_EQ(s.bayes_machine.reread, StorageReread::kCycle);
+  EXPECT_EQ(s.spec_as<mc::BayesMachineSpec>().reread, StorageReread::kCycle);
 }
 
 TEST_F(BayesInput, DegenerateLfsr) {

@@ -1,4 +1,4 @@
-// MCMC convergence diagnostics (host/workloads/mcmc_diagnostics.hpp) against cases with known answers: iid and
+// MCMC convergence diagnostics (host/workloads/mcmc/diagnostics.hpp) against cases with known answers: iid and
 // AR(1) chains (analytic ESS), shifted / rescaled chains (R-hat must flag them), exact rank-normalized values.
 // All draws come from std::mt19937_64 with fixed seeds, so every tolerance below is checked against one fixed
 // sample. Spread of the estimators over 300 other seeds (for judging the tolerances): ESS of 4 x 1000 iid draws
@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "workloads/mcmc_diagnostics.hpp"
+#include "workloads/mcmc/diagnostics.hpp"
 
 namespace {
 

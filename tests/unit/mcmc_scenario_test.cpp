@@ -9,7 +9,7 @@
 
 #include "scenario/error.hpp"
 #include "scenario/scenario.hpp"
-#include "workloads/mcmc.hpp"
+#include "workloads/mcmc/mcmc.hpp"
 
 namespace mc {
 namespace {

@@ -9,6 +9,7 @@
 #include "scenario/schema.hpp"
 #include "scenario/sweep.hpp"
 #include "scenario/units.hpp"
+#include "workloads/endurance/endurance.hpp"
 
 namespace mc {
 namespace {
@@ -64,9 +65,9 @@ TEST(Scenario, DefaultsPresetAndOverrides) {
   EXPECT_FLOAT_EQ(s.device.hrs_median, 3.0f);      // override
   EXPECT_FLOAT_EQ(s.device.hrs_sigma_ln, 0.6f);    // from the preset
   EXPECT_FLOAT_EQ(s.device.median_k, 1.5f);
-  EXPECT_FLOAT_EQ(s.endurance.compliance, 100.0f);
-  EXPECT_EQ(s.endurance.cycles, 10000u);
-  EXPECT_EQ(s.endurance.checkpoints, (std::vector<std::uint64_t>{1, 2, 3, 6, 10, 18, 32, 56, 100, 178, 316, 562, 1000, 1778,
+  EXPECT_FLOAT_EQ(s.spec_as<mc::EnduranceSpec>().compliance, 100.0f);
+  EXPECT_EQ(s.spec_as<mc::EnduranceSpec>().cycles, 10000u);
+  EXPECT_EQ(s.spec_as<mc::EnduranceSpec>().checkpoints, (std::vector<std::uint64_t>{1, 2, 3, 6, 10, 18, 32, 56, 100, 178, 316, 562, 1000, 1778,
                                                                   3162, 5623, 10000}));
   EXPECT_EQ(s.resolved["device.hrs.median"], 3.0);
   EXPECT_EQ(s.name, "test");

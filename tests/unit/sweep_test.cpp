@@ -3,6 +3,7 @@
 
 #include "scenario/sweep.hpp"
 #include "scheduler/scheduler.hpp"
+#include "workloads/endurance/endurance.hpp"
 
 namespace mc {
 namespace {
@@ -42,9 +43,9 @@ TEST(Sweep, GridTimesZipTimesPointsInOrder) {
   EXPECT_EQ(p.points[1].values, (std::vector<std::string>{"15 uS", "30 uA", "1e8", "2"}));
   EXPECT_EQ(p.points[3].values, (std::vector<std::string>{"15 uS", "0.06 mA", "1e6", "1"}));
   EXPECT_EQ(p.points[6].values, (std::vector<std::string>{"25 uS", "30 uA", "1e6", "1"}));
-  EXPECT_FLOAT_EQ(p.points[3].scenario.endurance.compliance, 60.0f);
+  EXPECT_FLOAT_EQ(p.points[3].scenario.spec_as<mc::EnduranceSpec>().compliance, 60.0f);
   EXPECT_FLOAT_EQ(p.points[7].scenario.device.weibull_shape, 2.0f);
-  EXPECT_FLOAT_EQ(p.points[7].scenario.endurance.read_threshold, 25.0f);
+  EXPECT_FLOAT_EQ(p.points[7].scenario.spec_as<mc::EnduranceSpec>().read_threshold, 25.0f);
   for (std::size_t i = 0; i < p.points.size(); ++i) EXPECT_EQ(p.points[i].index, i);
 }
 
@@ -57,7 +58,7 @@ TEST(Sweep, RangesWithUnits) {
   const float want_g[] = {1, 10, 100};
   for (int i = 0; i < 5; ++i)
     for (int j = 0; j < 3; ++j) {
-      EXPECT_FLOAT_EQ(p.points[3 * i + j].scenario.endurance.compliance, want_i[i]);
+      EXPECT_FLOAT_EQ(p.points[3 * i + j].scenario.spec_as<mc::EnduranceSpec>().compliance, want_i[i]);
       EXPECT_NEAR(p.points[3 * i + j].scenario.device.hrs_median, want_g[j], 1e-4 * want_g[j]);
     }
 }
@@ -89,8 +90,8 @@ TEST(Sweep, SeedsDependOnParametersNotIndexSoGrowingKeepsThem) {
 TEST(Sweep, IntegerRangesDoNotRepeatPoints) {
   const SweepPlan p = parse_sweep(kBase + "sweep:\n  grid:\n    endurance.cycles: {linspace: [1, 2, 5]}\n", kFile);
   ASSERT_EQ(p.points.size(), 2u);
-  EXPECT_EQ(p.points[0].scenario.endurance.cycles, 1u);
-  EXPECT_EQ(p.points[1].scenario.endurance.cycles, 2u);
+  EXPECT_EQ(p.points[0].scenario.spec_as<mc::EnduranceSpec>().cycles, 1u);
+  EXPECT_EQ(p.points[1].scenario.spec_as<mc::EnduranceSpec>().cycles, 2u);
 }
 
 TEST(SweepErrors, ExactMessages) {

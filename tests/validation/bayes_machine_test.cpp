@@ -13,6 +13,7 @@
 #include "compare/compare.hpp"
 #include "io/csv.hpp"
 #include "scenario/scenario.hpp"
+#include "workloads/bayes_machine/bayes_machine.hpp"
 #include "workloads/run.hpp"
 
 namespace {
@@ -117,8 +118,8 @@ TEST(BayesValidation, ShippedSyntheticScenarioReachesTheExactNaiveBayes) {
 TEST(BayesValidation, LogMachineAgreesWithTheExactNaiveBayes) {
   // mode: log adds 8-bit log-likelihood words (Turck 2025): deterministic, limited only by quantization.
   Scenario s = shipped_synthetic();
-  s.bayes_machine.log_mode = true;
-  s.bayes_machine.bits = 8;
+  s.spec_as<mc::BayesMachineSpec>().log_mode = true;
+  s.spec_as<mc::BayesMachineSpec>().bits = 8;
   s.resolved["bayes_machine.mode"] = "log";
   s.resolved["bayes_machine.bits"] = 8;
   const std::string out = run_cpu(s, "log");
@@ -132,13 +133,13 @@ TEST(BayesValidation, CompareAgreesAcrossSeedsAndFlagsStoredBitErrors) {
   // memcarlo compare on bayes_machine folders: two seeds of one machine agree (the statistics are not all zero),
   // and a 20 % stored-bit error rate is flagged on accuracy.
   Scenario s = shipped_synthetic();
-  s.bayes_machine.cycles = 1024;
-  s.bayes_machine.checkpoints = {64, 256, 1024};
+  s.spec_as<mc::BayesMachineSpec>().cycles = 1024;
+  s.spec_as<mc::BayesMachineSpec>().checkpoints = {64, 256, 1024};
   const std::string a = run_cpu(s, "cmp_a");
   s.seed = 4242;
   const std::string b = run_cpu(s, "cmp_b");
-  s.bayes_machine.errors = StorageErrors::kBer;
-  s.bayes_machine.ber = 0.2;
+  s.spec_as<mc::BayesMachineSpec>().errors = StorageErrors::kBer;
+  s.spec_as<mc::BayesMachineSpec>().ber = 0.2;
   const std::string c = run_cpu(s, "cmp_c");
   const CompareReport same = compare_folders(a, b);
   EXPECT_TRUE(same.all_agree) << format_report(same);

@@ -19,8 +19,8 @@
 
 #include "io/csv.hpp"
 #include "scenario/scenario.hpp"
-#include "workloads/mcmc.hpp"
-#include "workloads/mcmc_diagnostics.hpp"
+#include "workloads/mcmc/mcmc.hpp"
+#include "workloads/mcmc/diagnostics.hpp"
 #include "workloads/run.hpp"
 
 namespace mc {

@@ -1,18 +1,18 @@
-// Workload `write_verify`: program devices to a target conductance by pulse-read-verify (SCIENCE.md §5).
+// Workload `write_verify`, the run: program devices to a target conductance by pulse-read-verify (SCIENCE.md §5).
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
-#include "endurance/driver.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "workloads/run.hpp"
+#include "workloads/write_verify/write_verify.hpp"
 
 namespace mc {
 
 RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
-  const WriteVerifySpec& w = s.write_verify;
-  const WriteVerifyParams p = s.write_verify_params();
+  const WriteVerifySpec& w = s.spec_as<WriteVerifySpec>();
+  const WriteVerifyParams p = write_verify_params(s);
   RunSummary summary;
   summary.out_dir = opt.out_dir;
   const double t0 = now_seconds();

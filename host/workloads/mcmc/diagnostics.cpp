@@ -1,7 +1,7 @@
 // Convergence diagnostics of Vehtari et al. (2021), Bayesian Analysis 16(2) — cited below as "the paper".
 // Written from the paper's definitions; where the paper leaves a choice open (biased autocovariances, the last
 // positive even autocorrelation, the ESS cap) we take Stan's so that numbers agree with Stan and ArviZ.
-#include "workloads/mcmc_diagnostics.hpp"
+#include "workloads/mcmc/diagnostics.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -9,8 +9,8 @@
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "scenario/schema.hpp"
-#include "workloads/mcmc.hpp"
-#include "workloads/mcmc_diagnostics.hpp"
+#include "workloads/mcmc/mcmc.hpp"
+#include "workloads/mcmc/diagnostics.hpp"
 #include "workloads/run.hpp"
 
 namespace mc {
@@ -66,11 +66,19 @@ struct Ensemble {
   double log_likelihood() const {
     if (members == 0 || pb.n_test == 0) return std::nan("");
     double s = 0;
-    for (int i = 0; i < pb.n_test; ++i) {
-      const double v = pb.classes ? sum[static_cast<std::size_t>(i) * k + static_cast<int>(pb.test_y[i])] : sum[i];
-      s += std::log(std::max(v / members, 1e-300));
-    }
+    for (int i = 0; i < pb.n_test; ++i) s += point_log_likelihood(i);
     return s / pb.n_test;
+  }
+  /// Log predictive density of test point i (classes: of its true class).
+  double point_log_likelihood(int i) const {
+    const double v = pb.classes ? sum[static_cast<std::size_t>(i) * k + static_cast<int>(pb.test_y[i])] : sum[i];
+    return std::log(std::max(v / members, 1e-300));
+  }
+  /// The class of largest averaged probability for test point i (-1 for regression).
+  int point_class(int i) const {
+    if (pb.classes == 0) return -1;
+    const double* p = &sum[static_cast<std::size_t>(i) * k];
+    return static_cast<int>(std::max_element(p, p + k) - p);
   }
 };
 
@@ -125,7 +133,7 @@ McmcChainStats total_stats(const McmcState& st) {
 }  // namespace
 
 RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
-  const McmcSpec& c = s.mcmc;
+  const McmcSpec& c = s.spec_as<McmcSpec>();
   const McmcProblem pb = make_mcmc_problem(s);
   const McmcParams& q = pb.params;
   const int chains = static_cast<int>(c.chains), P = q.params, D = q.devices;
@@ -261,14 +269,25 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
                     "chains", "iterations", "age_cycles", "seed", "acceptance_rate", "test_accuracy", "test_log_likelihood",
                     "test_mean_return", "max_rhat", "min_ess_bulk", "min_ess_tail", "mean_device_cycles", "set_events",
                     "reset_events", "read_events", "energy_uJ", "chain_steps_per_s", "wall_s"});
-  const char* task_names[] = {"csv", "illustrative_2d", "linear_regression", "cartpole"};
-  results.add_row({"0", "mcmc", task_names[static_cast<int>(c.task)], c.model, std::to_string(P), std::to_string(D),
+  results.add_row({"0", "mcmc", kMcmcTaskNames[static_cast<int>(c.task)], c.model, std::to_string(P), std::to_string(D),
                    q.proposal == McmcProposal::kDevice ? "device" : "gaussian", q.acceptance == McmcAcceptance::kPlain ? "plain" : "hastings",
                    q.restore == McmcRestore::kReprogram ? "reprogram" : "ideal", std::to_string(chains), std::to_string(iters),
                    std::to_string(c.age_cycles), std::to_string(s.seed), cell(accept), cell(acc), cell(tll), cell(ret), cell(max_rhat),
                    cell(min_bulk), cell(min_tail), cell(cycles), std::to_string(tot.sets), std::to_string(tot.resets),
                    std::to_string(tot.reads), cell(tot.energy * 1e-6), cell(rate), cell(wall)});
   std::vector<std::string> files = {"results.csv", "diagnostics.csv", "progress.csv"};
+  if (!cartpole) {
+    // The ensemble's predictive of every test point: what compare tests accuracy and log likelihood on.
+    CsvTable pred({"test_point", "target", "predicted_class", "correct", "log_predictive"});
+    for (int i = 0; i < pb.n_test; ++i) {
+      const int cls = ensemble.point_class(i);
+      pred.add_row({std::to_string(i), cell(pb.test_y[i]), std::to_string(cls),
+                    pb.classes ? std::to_string(static_cast<int>(cls == static_cast<int>(pb.test_y[i]))) : std::string(),
+                    cell(ensemble.point_log_likelihood(i))});
+    }
+    out.write("predictive.csv", pred.str());
+    files.push_back("predictive.csv");
+  }
   out.write("diagnostics.csv", dtab.str());
   out.write("progress.csv", progress_csv.str());
   if (trace_chains) out.write("trace.csv", trace.str()), files.push_back("trace.csv");

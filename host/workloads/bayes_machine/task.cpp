@@ -1,4 +1,4 @@
-#include "workloads/bayes_task.hpp"
+#include "workloads/bayes_machine/task.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "data/dataset.hpp"
 #include "data/likelihood_table.hpp"
-#include "scenario/scenario.hpp"
+#include "workloads/bayes_machine/bayes_machine.hpp"
 
 namespace mc {
 

@@ -11,6 +11,34 @@
 
 namespace mc {
 
+enum class McmcTask : int { kCsv = 0, kIllustrative2d = 1, kLinearRegression = 2, kCartpole = 3 };
+
+struct McmcSpec {
+  McmcTask task = McmcTask::kCsv;
+  std::string data;            ///< resolved path of the CSV (task csv)
+  double test_fraction = 0.2;
+  std::uint32_t data_seed = 1;
+  std::uint64_t samples = 0, features = 0;
+  double noise_sigma = 0;
+  bool bias = true;
+  std::string model;           ///< "logistic" | "mlp" | "linear"
+  int hidden = 0;
+  bool differential = true;
+  double weight_scale = 0, g_init = 0, g_ref = 0, prior_sigma = 1, proposal_sigma = 0;
+  McmcProposal proposal = McmcProposal::kDevice;
+  McmcAcceptance acceptance = McmcAcceptance::kHastings;
+  McmcRestore restore = McmcRestore::kReprogram;
+  std::uint64_t age_cycles = 0, chains = 0, iterations = 0, thin = 1;
+  double burn_in = 0.5;
+  int checkpoints_per_decade = 8;
+  std::uint64_t diagnostic_chains = 0, trace_chains = 0, stored_samples = 0;
+  double temperature = 1;
+  int episodes = 0, test_episodes = 0, episode_steps = 0;
+};
+
+/// The task names, indexed by McmcTask.
+extern const char* const kMcmcTaskNames[4];
+
 struct McmcProblem {
   McmcParams params{};
   int classes = 0;                     ///< 2+ for classification, 0 for regression and cart-pole
@@ -47,5 +75,16 @@ void chain_weights(const McmcProblem& pb, const McmcState& s, int c, float* w);
 
 /// Mean return over the held-out episodes of the policy w (cart-pole).
 double policy_test_return(const McmcProblem& pb, const float* w, int episodes);
+
+// The workload's parts: run.cpp, compare.cpp and bench.cpp (workload.cpp ties them together).
+struct RunSummary;
+struct RunOptions;
+struct Manifest;
+struct CompareRow;
+struct BenchArgs;
+class OutputFolder;
+RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+void compare_mcmc(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
+int bench_mcmc(const BenchArgs& args);
 
 }  // namespace mc

@@ -1,8 +1,8 @@
-// Workload `endurance`: N devices × M SET/RESET cycles with statistics at checkpoints (SCIENCE.md §1).
+// Workload `endurance`, the run: N devices × M SET/RESET cycles with statistics at checkpoints (SCIENCE.md §1).
 #include <cmath>
 #include <fmt/format.h>
 
-#include "endurance/driver.hpp"
+#include "workloads/endurance/endurance.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "workloads/run.hpp"
@@ -31,8 +31,8 @@ void add_state_cells(std::vector<std::string>& row, const StateTally& t) {
 }  // namespace
 
 RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
-  const EnduranceSpec& e = s.endurance;
-  const EnduranceParams p = s.endurance_params();
+  const EnduranceSpec& e = s.spec_as<EnduranceSpec>();
+  const EnduranceParams p = endurance_params(s);
   RunSummary summary;
   summary.out_dir = opt.out_dir;
   const std::uint64_t pairs = e.devices / 2;

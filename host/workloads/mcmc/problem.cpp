@@ -6,7 +6,7 @@
 
 #include "data/dataset.hpp"
 #include "scenario/error.hpp"
-#include "workloads/mcmc.hpp"
+#include "workloads/mcmc/mcmc.hpp"
 
 namespace mc {
 
@@ -118,7 +118,7 @@ void linear_regression(const McmcSpec& c, std::uint32_t seed, McmcProblem& pb) {
 }  // namespace
 
 McmcProblem make_mcmc_problem(const Scenario& s) {
-  const McmcSpec& c = s.mcmc;
+  const McmcSpec& c = s.spec_as<McmcSpec>();
   McmcProblem pb;
   McmcParams& q = pb.params;
   q.device = s.device;

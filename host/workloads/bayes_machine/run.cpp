@@ -1,13 +1,13 @@
-// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023)
+// Workload `bayes_machine`, the run: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023)
 // against the exact float64 naive Bayes and a conventional fixed-point naive Bayes under the same upsets.
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
-#include "bayes/driver.hpp"
+#include "workloads/bayes_machine/bayes_machine.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
-#include "workloads/bayes_task.hpp"
+#include "workloads/bayes_machine/task.hpp"
 #include "workloads/run.hpp"
 
 namespace mc {
@@ -49,7 +49,7 @@ void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, co
 }
 
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
-  const BayesMachineSpec& b = s.bayes_machine;
+  const BayesMachineSpec& b = s.spec_as<BayesMachineSpec>();
   const double t0 = now_seconds();
   const BayesTask task = build_bayes_task(b, b.task_seed);
   const int C = task.classes, O = task.observations, V = task.levels, B = b.bits;

@@ -1,0 +1,173 @@
+#include "scenario/resolver.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "scenario/yaml_internal.hpp"
+
+namespace mc {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string with_unit(Dimension d) { return *internal_unit(d) ? std::string(" ") + internal_unit(d) : std::string(); }
+
+std::string expectation(const KeySpec& k) {
+  switch (k.kind) {
+    case KeyKind::kInteger: return "an integer";
+    case KeyKind::kNumber: return k.dim == Dimension::kNone ? std::string("a number") : std::string(dimension_name(k.dim)) + " (" + accepted_units(k.dim) + ")";
+    case KeyKind::kEnum: {
+      std::string s = "one of";
+      for (std::size_t i = 0; i < k.choices.size(); ++i) s += (i ? ", " : " ") + k.choices[i];
+      return s;
+    }
+    case KeyKind::kString: return "a string";
+    default: return "a list";
+  }
+}
+
+}  // namespace
+
+std::string fmt_num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+SourceMark Resolver::mark(const std::string& path) const {
+  auto it = e_.find(path);
+  return it == e_.end() ? SourceMark{file_} : it->second.mark;
+}
+
+double Resolver::number(const std::string& path) {
+  const KeySpec& k = *find_key(path);
+  double v;
+  std::string text;
+  SourceMark where{file_};
+  if (auto it = e_.find(path); it != e_.end()) {
+    where = it->second.mark;
+    if (!it->second.node.IsScalar()) throw InputError(where, path, "expected " + expectation(k) + ", got " + yaml_detail::describe(it->second.node));
+    text = it->second.node.Scalar();
+  } else {
+    text = k.default_text;
+  }
+  v = scalar_value(k, text, where);
+  if (!(v >= k.min && v <= k.max))
+    throw InputError(where, path, "expected " + expectation(k) + " in " + fmt_num(k.min) + " .. " + fmt_num(k.max) +
+                                      with_unit(k.dim) + ", got '" + text + "'");
+  resolved_[path] = v;
+  return v;
+}
+
+std::string Resolver::choice(const std::string& path) {
+  const KeySpec& k = *find_key(path);
+  std::string v = k.default_text;
+  if (auto it = e_.find(path); it != e_.end()) {
+    if (!it->second.node.IsScalar()) throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got " + yaml_detail::describe(it->second.node));
+    v = it->second.node.Scalar();
+    if (k.kind == KeyKind::kEnum && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) {
+      const std::string guess = did_you_mean(v, k.choices);
+      throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got '" + v + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+    }
+  }
+  resolved_[path] = v;
+  return v;
+}
+
+Table Resolver::table(const std::string& path) {
+  const KeySpec& k = *find_key(path);
+  Table t{};
+  auto it = e_.find(path);
+  if (it == e_.end()) return t;
+  const YAML::Node& n = it->second.node;
+  if (!n.IsSequence() || n.size() < 2 || n.size() > static_cast<std::size_t>(kMaxTable))
+    throw InputError(it->second.mark, path, "expected a list of 2 to 16 [x, y] pairs, got " + yaml_detail::describe(n));
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node& row = n[i];
+    const SourceMark where = yaml_detail::mark(row, file_);
+    if (!row.IsSequence() || row.size() != 2 || !row[0].IsScalar() || !row[1].IsScalar())
+      throw InputError(where, path + "[" + std::to_string(i) + "]", "expected a pair [x, y], got " + yaml_detail::describe(row));
+    const double x = quantity(k.dim_x, row[0].Scalar(), where, path + "[" + std::to_string(i) + "][0]");
+    const double y = quantity(k.dim, row[1].Scalar(), where, path + "[" + std::to_string(i) + "][1]");
+    if (i > 0 && !(x > t.x[i - 1])) throw InputError(where, path + "[" + std::to_string(i) + "]", "x values must increase");
+    if (y < 0) throw InputError(where, path + "[" + std::to_string(i) + "]", "y must not be negative");
+    t.x[i] = static_cast<float>(x), t.y[i] = static_cast<float>(y);
+    rows.push_back({x, y});
+  }
+  t.n = static_cast<int>(n.size());
+  for (int i = t.n; i < kMaxTable; ++i) t.x[i] = t.x[t.n - 1] + static_cast<float>(i), t.y[i] = t.y[t.n - 1];
+  resolved_[path] = rows;
+  return t;
+}
+
+std::vector<std::uint64_t> Resolver::int_list(const std::string& path) {
+  const KeySpec& k = *find_key(path);
+  std::vector<std::uint64_t> out;
+  auto it = e_.find(path);
+  if (it == e_.end()) return out;
+  const YAML::Node& n = it->second.node;
+  if (!n.IsSequence() || n.size() == 0 || n.size() > 10000)
+    throw InputError(it->second.mark, path, "expected a list of 1 to 10000 integers, got " + yaml_detail::describe(n));
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const SourceMark where = yaml_detail::mark(n[i], file_);
+    const std::string item = path + "[" + std::to_string(i) + "]";
+    if (!n[i].IsScalar()) throw InputError(where, item, "expected an integer, got " + yaml_detail::describe(n[i]));
+    const double v = scalar_value(k, n[i].Scalar(), where, item);
+    if (!(v >= k.min && v <= k.max)) throw InputError(where, item, "expected an integer in " + fmt_num(k.min) + " .. " + fmt_num(k.max) + ", got '" + n[i].Scalar() + "'");
+    out.push_back(static_cast<std::uint64_t>(v));
+  }
+  resolved_[path] = out;
+  return out;
+}
+
+double Resolver::quantity(Dimension d, const std::string& text, const SourceMark& where, const std::string& key) const {
+  std::string why;
+  const auto v = parse_quantity(text, d, &why);
+  if (!v) throw InputError(where, key, why);
+  return *v;
+}
+
+double Resolver::scalar_value(const KeySpec& k, const std::string& text, const SourceMark& where, const std::string& key_override) const {
+  const std::string key = key_override.empty() ? k.path : key_override;
+  const double v = quantity(k.dim, text, where, key);
+  if ((k.kind == KeyKind::kInteger || k.kind == KeyKind::kIntList) && v != std::floor(v))
+    throw InputError(where, key, "expected an integer, got '" + text + "'");
+  return v;
+}
+
+std::string Resolver::data_file(const std::string& path) {
+  const std::string given = choice(path);
+  if (given.empty()) return given;
+  fs::path p(given);
+  if (p.is_absolute()) {
+    if (!fs::is_regular_file(p)) throw InputError(mark(path), path, "no such data file '" + p.string() + "'");
+    return p.string();
+  }
+  const fs::path beside = fs::path(file_).parent_path() / p;
+  std::vector<fs::path> candidates = {beside};
+  if (const char* env = std::getenv("MC_DATA_PATH"); env && *env) candidates.push_back(fs::path(env) / p);
+  candidates.push_back(fs::path(MC_SOURCE_DIR) / p);
+  for (const fs::path& c : candidates)
+    if (fs::is_regular_file(c)) return c.string();
+  throw InputError(mark(path), path, "no such data file '" + beside.string() + "'");
+}
+
+/// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when
+/// the list does not end there.
+void check_checkpoints(Resolver& r, const std::string& block, std::uint64_t cycles, std::vector<std::uint64_t>& checkpoints) {
+  const std::string list = block + ".checkpoints";
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    const std::string key = list + "[" + std::to_string(i) + "]";
+    if (checkpoints[i] > cycles)
+      throw InputError(r.mark(list), key, "checkpoint " + std::to_string(checkpoints[i]) + " is beyond " + block + ".cycles = " + std::to_string(cycles));
+    if (i > 0 && checkpoints[i] <= checkpoints[i - 1]) throw InputError(r.mark(list), key, "checkpoints must increase");
+  }
+  if (checkpoints.back() != cycles) checkpoints.push_back(cycles);
+}
+
+}  // namespace mc

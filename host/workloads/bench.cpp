@@ -1,0 +1,44 @@
+#include "workloads/bench.hpp"
+
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "io/command.hpp"
+#include "workloads/workload.hpp"
+
+namespace mc {
+
+int Workload::bench(const BenchArgs&) const {
+  throw InputError(std::string("bench: workload '") + name() + "' has no benchmark");
+}
+
+Scenario bench_scenario(const std::string& yaml) { return parse_scenario(yaml, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml"); }
+
+long peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;
+}
+
+double print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
+  try {
+    int rc = 0;
+    const std::string output = capture(cmd, &rc);
+    if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));
+    const nlohmann::json j = nlohmann::json::parse(output);
+    const double brate = j.at("rate").get<double>();
+    std::printf("numpy baseline: %.3g %s (%s, peak %.0f MB)\n", brate, unit, detail.c_str(), j.at("peak_mb").get<double>());
+    std::printf("ratio memcarlo/numpy: %.1fx\n", rate / brate);
+    return brate;
+  } catch (const std::exception& e) {
+    std::printf("numpy baseline: not measured (%s: %s)\n", cmd.c_str(), e.what());
+    return 0;
+  }
+}
+
+}  // namespace mc
