@@ -186,14 +186,7 @@ namespace {
 std::string number_pattern(Dimension d) {
   const std::string num = R"(\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)";
   std::string units;
-  switch (d) {
-    case D::kConductance: units = "S|mS|uS|µS|nS|Ohm|kOhm|MOhm"; break;
-    case D::kCurrent: units = "A|mA|uA|µA|nA"; break;
-    case D::kVoltage: units = "V|mV"; break;
-    case D::kTime: units = "s|ms|us|µs|ns"; break;
-    case D::kEnergy: units = "J|mJ|uJ|µJ|nJ|pJ|fJ"; break;
-    default: break;
-  }
+  for (const std::string& u : unit_names(d)) units += (units.empty() ? "" : "|") + u;
   return "^" + num + (units.empty() ? "" : "\\s*(" + units + ")?") + "\\s*$";
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mc {
 
@@ -12,6 +13,8 @@ enum class Dimension { kNone, kConductance, kCurrent, kVoltage, kTime, kEnergy }
 const char* internal_unit(Dimension d);
 /// The units accepted for a dimension, for messages and docs.
 const char* accepted_units(Dimension d);
+/// Every unit name of a dimension, the µ spellings included (JSON Schema patterns).
+std::vector<std::string> unit_names(Dimension d);
 /// Name of a dimension ("a conductance", ...).
 const char* dimension_name(Dimension d);
 
