@@ -159,6 +159,14 @@ double scenario_number(const Manifest& m, const std::string& key, const std::str
   return results.number(0, column);
 }
 
+std::string scenario_text(const Manifest& m, const std::string& key) {
+  if (m.json.contains("scenario") && m.json["scenario"].is_object()) {
+    const auto& s = m.json["scenario"];
+    if (s.contains(key) && s[key].is_string()) return s[key].get<std::string>();
+  }
+  return "";
+}
+
 void require_equal(const Manifest& a, const Manifest& b, const std::string& key, const std::string& column) {
   const double va = scenario_number(a, key, column), vb = scenario_number(b, key, column);
   if (va != vb)

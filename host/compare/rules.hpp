@@ -22,6 +22,9 @@ std::string num_text(double v);
 /// A number from the manifest's resolved scenario ("endurance.devices"), else from results.csv's `column`.
 double scenario_number(const Manifest& m, const std::string& key, const std::string& column);
 
+/// A text value of the manifest's resolved scenario ("" when absent).
+std::string scenario_text(const Manifest& m, const std::string& key);
+
 /// Refuses (compare_fail) two runs whose scenario number `key` differs.
 void require_equal(const Manifest& a, const Manifest& b, const std::string& key, const std::string& column);
 
