@@ -124,3 +124,18 @@ TEST_F(BayesInput, CliExitsTwoAndWritesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// One data-file resolver for every workload: a missing file is an error at the key, with its line and column.
+TEST_F(BayesInput, MissingDataFileNamesTheKey) {
+  const std::string s = (dir_ / "s.yaml").string();
+  EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  task: csv\n  data: nowhere.csv\n"),
+            s + ":4:9: error: bayes_machine.data: no such data file '" + (dir_ / "nowhere.csv").string() + "'");
+  EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine: {task: table, table: gone.csv}\n"),
+            s + ":2:37: error: bayes_machine.table: no such data file '" + (dir_ / "gone.csv").string() + "'");
+  EXPECT_EQ(error_of("workload: mcmc\nmcmc:\n  data: nowhere.csv\n"),
+            s + ":3:9: error: mcmc.data: no such data file '" + (dir_ / "nowhere.csv").string() + "'");
+}
+
+}  // namespace
