@@ -63,20 +63,34 @@ int cmd_validate(const std::string& file) {
   double work = 0;
   for (const auto& p : plan.points) work += static_cast<double>(point_work(p.scenario));
   workload_of(s).describe(s, work, plan.has_sweep, rows);
+  const MemoryNeed mem = workload_of(s).memory(s);
+  if (mem.bytes > 0) {
+    const double avail = available_memory_bytes();
+    rows.push_back({"memory", fmt::format("~{}{}{}", bytes_text(mem.bytes), plan.has_sweep ? " (point 0)" : "",
+                                          avail > 0 && mem.bytes > 0.9 * avail ? ", more than this machine has: run refuses it" : "")});
+  }
   print_table(rows);
   return 0;
+}
+
+/// --threads N: 0 (all cores) or 1 .. this machine's hardware threads.
+void check_threads(const char* option, int threads) {
+  const int hw = std::max(1, omp_get_num_procs());
+  if (threads < 0 || threads > hw)
+    throw InputError(fmt::format("{}: expected 1 .. {} (this machine's hardware threads; 0 = all), got {}", option, hw, threads));
 }
 
 struct RunArgs {
   std::string file, backend = "auto", out, shard, gpus;
   long long seed = std::numeric_limits<long long>::min();  // min: not given
-  int threads = 0, workers = 0;
+  int threads = 0, workers = -1;  // workers -1: not given
   bool quiet = false;
 };
 
 int cmd_run(const RunArgs& a) {
-  if (a.threads < 0) throw InputError("--threads: expected 1 or more (0 = all cores), got " + std::to_string(a.threads));
-  if (a.workers < 0) throw InputError("--workers: expected 1 or more, got " + std::to_string(a.workers));
+  check_threads("--threads", a.threads);
+  if (a.workers == 0 || a.workers < -1 || a.workers > 1024)
+    throw InputError("--workers: expected 1 .. 1024 points at a time, got " + std::to_string(a.workers));
   SweepPlan plan = load_sweep(a.file);
   if (!plan.has_sweep && (a.workers > 1 || !a.gpus.empty()))
     throw InputError(std::string(a.workers > 1 ? "--workers" : "--gpus") + ": applies to sweeps; this scenario has no sweep: block");
@@ -90,6 +104,10 @@ int cmd_run(const RunArgs& a) {
     plan.fingerprint = plan.points[0].scenario.fingerprint();
   }
   const std::string out = a.out.empty() ? default_out_dir(plan) : a.out;
+  {
+    const double avail = available_memory_bytes();  // refuse up front what would not fit, before any folder exists
+    for (const SweepPoint& p : plan.points) check_memory(p.scenario, avail);
+  }
   if (!plan.has_sweep && shards == 1) {
     const Scenario& s = plan.points[0].scenario;
     Backend backend = choose_backend(a.backend, a.threads);
@@ -110,7 +128,7 @@ int cmd_run(const RunArgs& a) {
   opt.out_dir = out;
   opt.backend = a.backend;
   opt.threads = a.threads;
-  opt.workers = a.workers;
+  opt.workers = std::max(1, a.workers);
   opt.shard = shard;
   opt.shards = shards;
   opt.quiet = a.quiet;
@@ -156,6 +174,7 @@ void run_into(const SweepPlan& plan, const std::string& dir, const std::string& 
 }
 
 int cmd_compare(const std::string& file, std::string out, int threads, bool verbose) {
+  check_threads("--threads", threads);
   const SweepPlan plan = load_sweep(file);
   if (out.empty()) out = default_out_dir(plan, "-compare");
   // Always simulate afresh: results left by an earlier build or thread count must not pass for new ones.
@@ -262,7 +281,7 @@ int main(int argc, char** argv) {
   RunArgs ra;
   auto* run = app.add_subcommand("run", "Run a scenario (or its sweep) and write its output folder");
   run->add_option("scenario", ra.file, "Scenario YAML file")->required();
-  run->add_option("--backend", ra.backend, "auto | cpu | cuda (auto: GPUs when one answers)");
+  run->add_option("--backend", ra.backend, "auto | cpu | cuda (auto: GPUs when one answers)")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run->add_option("--out", ra.out, "Output folder (default runs/<scenario name>)");
   run->add_option("--seed", ra.seed, "Override the scenario's seed (0 .. 4294967295; not for sweeps)");
   run->add_option("--threads", ra.threads, "CPU threads (default: all cores)");
@@ -320,7 +339,7 @@ int main(int argc, char** argv) {
       for (const BenchOption& o : w->bench_options())
         if (!bench_values.count(o.name)) bench->add_option("--" + o.name, bench_values[o.name], o.help);
   }
-  bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda");
+  bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   bench->add_option("--threads", bench_args.threads, "CPU threads (default: all cores)");
   bench->add_flag("--no-baseline", no_baseline, "Skip the NumPy baseline");
 
@@ -350,6 +369,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*bench) {
+      check_threads("--threads", bench_args.threads);
       bench_args.baseline = !no_baseline;
       for (const auto& [name, value] : bench_values)
         if (bench->count("--" + name) > 0) bench_args.values[name] = value;

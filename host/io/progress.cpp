@@ -17,9 +17,13 @@ std::atomic<bool>& cancel_flag() {
   return flag;
 }
 
-Progress::Progress(std::string label, std::uint64_t total, std::string unit, bool quiet, std::uint64_t items_total,
+std::uint64_t work_count(double work) {
+  return work >= 9.2e18 ? std::uint64_t{1} << 63 : work > 0 ? static_cast<std::uint64_t>(work) : 0;
+}
+
+Progress::Progress(std::string label, double total, std::string unit, bool quiet, std::uint64_t items_total,
                    std::string items_name)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), items_total_(items_total),
+    : label_(std::move(label)), unit_(std::move(unit)), total_(work_count(total)), items_total_(items_total),
       items_name_(std::move(items_name)), tty_(::isatty(2) != 0), quiet_(quiet), start_(now_seconds()) {
   if (!quiet_) thread_ = std::thread([this] { loop(); });
 }

@@ -13,7 +13,7 @@ class Progress {
  public:
   /// total: work units (e.g. device-cycles); unit: their name in the rate ("device-cycles").
   /// items_total/items_name: also show "k/N <name>" (e.g. points of a sweep), counted through items().
-  Progress(std::string label, std::uint64_t total, std::string unit, bool quiet = false, std::uint64_t items_total = 0,
+  Progress(std::string label, double total, std::string unit, bool quiet = false, std::uint64_t items_total = 0,
            std::string items_name = "");
   ~Progress();
   std::atomic<std::uint64_t>& counter() { return done_; }
@@ -36,6 +36,9 @@ class Progress {
   double start_;
   std::thread thread_;
 };
+
+/// A work figure as a counter value (clamped to 2^63: sizes beyond it cannot be counted anyway).
+std::uint64_t work_count(double work);
 
 /// Set by SIGINT/SIGTERM (installed by the CLI); workloads stop between tiles and nothing is written.
 std::atomic<bool>& cancel_flag();

@@ -96,6 +96,12 @@ Table Resolver::table(const std::string& path) {
     const double y = quantity(k.dim, row[1].Scalar(), where, path + "[" + std::to_string(i) + "][1]");
     if (i > 0 && !(x > t.x[i - 1])) throw InputError(where, path + "[" + std::to_string(i) + "]", "x values must increase");
     if (y < 0) throw InputError(where, path + "[" + std::to_string(i) + "]", "y must not be negative");
+    // Tables reach the kernels as floats: every value stays finite there, within the range of device quantities.
+    constexpr double kTableMax = 1e7;
+    if (!(std::fabs(x) <= kTableMax) || !(y <= kTableMax))
+      throw InputError(where, path + "[" + std::to_string(i) + "]",
+                       "expected x and y within -" + fmt_num(kTableMax) + " .. " + fmt_num(kTableMax) + " (internal units), got [" +
+                           row[0].Scalar() + ", " + row[1].Scalar() + "]");
     t.x[i] = static_cast<float>(x), t.y[i] = static_cast<float>(y);
     rows.push_back({x, y});
   }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -32,6 +33,13 @@ nlohmann::json require_manifest(const std::string& dir) {
   return m.json;
 }
 
+/// Text for a message or a script comment: control characters (a newline would end the comment) as '?'.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (char c : s) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+  return out;
+}
+
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -53,13 +61,23 @@ std::string first_line(std::string s) {
 
 }  // namespace
 
+void check_submit_options(const SubmitOptions& opt) {
+  if (opt.tasks == 0 || opt.tasks < -1) throw InputError("--tasks: expected a count of 1 or more, got " + std::to_string(opt.tasks));
+  if (opt.gpus_per_task < 0) throw InputError("--gpus-per-task: expected 0 or more, got " + std::to_string(opt.gpus_per_task));
+  if (!opt.partition.empty() && !std::regex_match(opt.partition, std::regex("[A-Za-z0-9_.,-]{1,128}")))
+    throw InputError("--partition: expected a Slurm partition name (letters, digits, '_', '.', '-', ',' for a list), got '" +
+                     printable(opt.partition) + "'");
+  static const std::regex time_limit(R"(\d{1,6}(:\d{1,2}){0,2}|\d{1,4}-\d{1,2}(:\d{1,2}){0,2}|UNLIMITED|INFINITE)");
+  if (!opt.time_limit.empty() && !std::regex_match(opt.time_limit, time_limit))
+    throw InputError("--time: expected a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got '" +
+                     printable(opt.time_limit) + "'");
+}
+
 int submit_slurm(const SubmitOptions& opt) {
+  check_submit_options(opt);
   const SweepPlan plan = load_sweep(opt.scenario);  // validates: a bad scenario never reaches the queue
   const int points = static_cast<int>(plan.points.size());
-  int tasks = opt.tasks > 0 ? opt.tasks : std::min(points, 10);
-  if (opt.tasks < 0) throw InputError("--tasks: expected a positive count, got " + std::to_string(opt.tasks));
-  tasks = std::min(tasks, points);
-  if (opt.gpus_per_task < 0) throw InputError("--gpus-per-task: expected 0 or more");
+  const int tasks = std::min(opt.tasks > 0 ? opt.tasks : std::min(points, 10), points);
   const fs::path out = fs::absolute(opt.out_dir);
   const fs::path slurm_dir = out / "slurm";
   if (fs::exists(out / "manifest.json")) {
@@ -81,7 +99,7 @@ int submit_slurm(const SubmitOptions& opt) {
 
   std::ostringstream array;
   array << "#!/bin/bash\n"
-        << "# memcarlo shard array for " << scenario << " (" << points << " points, " << tasks << " tasks)\n"
+        << "# memcarlo shard array for " << printable(scenario) << " (" << points << " points, " << tasks << " tasks)\n"
         << "#SBATCH --job-name=mc-" << name << "\n"
         << "#SBATCH --array=0-" << tasks - 1 << "\n"
         << "#SBATCH --ntasks=1\n"
@@ -94,7 +112,7 @@ int submit_slurm(const SubmitOptions& opt) {
         << (opt.gpus_per_task > 0 ? "cuda" : "auto") << " --quiet\n";
   std::ostringstream merge;
   merge << "#!/bin/bash\n"
-        << "# memcarlo merge of the shards of " << scenario << "\n"
+        << "# memcarlo merge of the shards of " << printable(scenario) << "\n"
         << "#SBATCH --job-name=mc-" << name << "-merge\n"
         << "#SBATCH --ntasks=1\n"
         << "#SBATCH --output=" << sbatch_path(slurm_dir.string(), "merge.log") << "\n"

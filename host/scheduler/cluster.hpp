@@ -9,11 +9,15 @@ namespace mc {
 struct SubmitOptions {
   std::string scenario;       ///< path as given
   std::string out_dir;
-  int tasks = 0;              ///< array tasks (0 = min(points, 10)); never more than points
+  int tasks = -1;             ///< array tasks (-1: min(points, 10)); never more than points
   int gpus_per_task = 0;
-  std::string partition, time_limit;
+  std::string partition, time_limit;  ///< checked: they are written into the scripts
   bool dry_run = false;
 };
+
+/// Checks the options that reach a batch script (InputError naming the option): a partition name of letters,
+/// digits and "_.-," only, a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), counts >= 1.
+void check_submit_options(const SubmitOptions& opt);
 
 /// Write out_dir/slurm/{array,merge}.sbatch and submit them (the merge with --dependency=afterok and
 /// --kill-on-invalid-dep=yes). Prints "array job ID" and "merge job ID". Returns the exit status.

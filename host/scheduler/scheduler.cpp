@@ -64,6 +64,9 @@ struct PointRecord {
 
 std::vector<Backend> make_workers(const ScheduleOptions& opt) {
   std::vector<Backend> workers;
+  if (opt.backend != "auto" && opt.backend != "cpu" && opt.backend != "cuda")
+    throw InputError("--backend: expected auto, cpu or cuda, got '" + opt.backend + "'");
+  if (opt.backend == "cpu" && !opt.gpus.empty()) throw InputError("--gpus: names GPUs, but --backend cpu runs on the CPU");
 #if defined(MC_HAVE_CUDA)
   if (opt.backend != "cpu") {
     for (const GpuInfo& g : cuda_devices()) {
@@ -72,6 +75,8 @@ std::vector<Backend> make_workers(const ScheduleOptions& opt) {
     }
     if (workers.empty() && opt.backend == "cuda")
       throw InputError("--backend cuda: no CUDA device answers" + std::string(opt.gpus.empty() ? "" : " among --gpus"));
+    if (workers.empty() && !opt.gpus.empty())
+      throw InputError("--gpus: no CUDA device answers among the GPUs asked for; leave --gpus out to run on the CPU");
     if (!workers.empty()) return workers;
   }
 #else
@@ -87,6 +92,7 @@ std::vector<Backend> make_workers(const ScheduleOptions& opt) {
 }  // namespace
 
 ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
+  const std::vector<Backend> workers = make_workers(opt);  // bad options are refused before any folder exists
   OutputFolder top(opt.out_dir, plan.fingerprint);
   {
     // One folder, one shard: two shards writing one results.csv would overwrite each other's rows.
@@ -107,7 +113,6 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   for (const SweepPoint& p : plan.points)
     if (in_shard(p.index)) mine.push_back(p.index);
   res.total = mine.size();
-  const std::vector<Backend> workers = make_workers(opt);
   res.workers = static_cast<int>(workers.size());
   res.backend = workers.front().name;
   const double t0 = now_seconds();
@@ -186,12 +191,12 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
   }
 
   // Progress in the points' own work units, so the ETA is right when points differ in size.
-  std::uint64_t total_work = 0, resumed_work = 0;
+  double total_work = 0, resumed_work = 0;
   for (std::size_t idx : mine) total_work += point_work(plan.points[idx].scenario);
   for (const auto& [idx, rec] : records)
     if (in_shard(idx)) resumed_work += point_work(plan.points[idx].scenario);
   Progress progress("sweep", total_work, work_unit(plan.points.front().scenario), opt.quiet, mine.size(), "points");
-  progress.counter().store(resumed_work);
+  progress.counter().store(work_count(resumed_work));
   progress.items().store(res.resumed);
   std::atomic<std::size_t> next{0};
   std::atomic<bool> interrupted{false};

@@ -1,11 +1,42 @@
 #include "workloads/run.hpp"
 
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+
 #include "io/output.hpp"
 #include "workloads/workload.hpp"
 
 namespace mc {
 
+double available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  double kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit)
+    if (key == "MemAvailable:") return kb * 1024.0;
+  return 0;
+}
+
+std::string bytes_text(double bytes) {
+  return bytes >= 1e9 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{:.0f} MB", std::max(1.0, bytes / 1e6));
+}
+
+void check_memory(const Scenario& s, double available) {
+  const MemoryNeed need = workload_of(s).memory(s);
+  if (!(need.bytes > 0) || !(available > 0) || need.bytes <= 0.9 * available) return;
+  std::string fit;
+  if (need.per_unit > 0) {
+    fit = fmt::format(" (about {:.3g} fit at {:.3g} KB each)", std::floor(0.9 * available / need.per_unit), need.per_unit / 1e3);
+  }
+  throw InputError(SourceMark{s.file}, need.key,
+                   "this point needs about " + bytes_text(need.bytes) + " of memory and " + bytes_text(available) +
+                       " is available" + fit + "; lower " + need.key + " or split it over the points of a sweep");
+}
+
 RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt) {
+  check_memory(s, available_memory_bytes());  // before the folder exists: nothing is written
   const OutputFolder out(opt.out_dir, s.fingerprint());  // refuses a folder of another scenario
   if (out.complete()) {
     RunSummary skipped;
@@ -22,7 +53,7 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
 
 const char* work_unit(const Scenario& s) { return workload_of(s).work_unit(); }
 
-std::uint64_t point_work(const Scenario& s) { return workload_of(s).work(s); }
+double point_work(const Scenario& s) { return workload_of(s).work(s); }
 
 nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, double wall_seconds, std::uint64_t sets,
                                     std::uint64_t resets, std::uint64_t reads, const std::vector<std::string>& files) {

@@ -17,7 +17,7 @@ struct RunOptions {
 };
 
 /// Work units a point reports through its progress counter, and their name (work_unit), from its workload.
-std::uint64_t point_work(const Scenario& s);
+double point_work(const Scenario& s);
 const char* work_unit(const Scenario& s);
 
 /// What a run reports at the end: a table a person reads (label, value) and the folder.
@@ -33,7 +33,17 @@ struct Interrupted : std::runtime_error {
   Interrupted() : std::runtime_error("interrupted") {}
 };
 
+/// Runs one point: refuses (InputError) what would not fit in memory before anything is written, opens the
+/// output folder (skipping a finished one), and lets the point's workload run.
 RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOptions& opt);
+
+/// Host memory this machine has available (MemAvailable), in bytes; 0 when unknown.
+double available_memory_bytes();
+/// Throws InputError naming the scenario file and the workload's key when the point's memory estimate exceeds
+/// 90 % of `available` bytes (say how many units would fit); does nothing when either is unknown.
+void check_memory(const Scenario& s, double available);
+/// "12.3 GB", "456 MB" for messages.
+std::string bytes_text(double bytes);
 
 /// The manifest every run writes last (DESIGN.md decision 7): provenance, scenario, backend, seed, wall time,
 /// event counts and the files it describes; complete = true marks the folder finished.

@@ -31,6 +31,14 @@ struct BenchOption {
   std::string help;
 };
 
+/// Memory a point needs on the host, beyond a small constant: `bytes` in all, growing with the count under
+/// `key` at `per_unit` bytes each (so an error can say how many fit). bytes = 0: bounded (batched) or small.
+struct MemoryNeed {
+  double bytes = 0;
+  std::string key;
+  double per_unit = 0;
+};
+
 /// What `memcarlo bench` passes to a workload's benchmark: the common options and the workload's own counts.
 struct BenchArgs {
   std::string backend = "auto";
@@ -60,7 +68,9 @@ class Workload {
 
   /// The unit a point's progress counts in ("device-cycles"), and how many of them the point does.
   virtual const char* work_unit() const = 0;
-  virtual std::uint64_t work(const Scenario& s) const = 0;
+  virtual double work(const Scenario& s) const = 0;  /// double: sizes a user may ask for overflow 64 bits
+  /// Host memory of a point (checked before anything runs, printed by `validate`).
+  virtual MemoryNeed memory(const Scenario&) const { return {}; }
   /// The lines `memcarlo validate` prints for the first point (`total_work`: work of every point).
   virtual void describe(const Scenario& first, double total_work, bool sweep, TableRows& rows) const = 0;
 

@@ -165,21 +165,34 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
 void endurance_interval_cpu(const EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
                             std::uint64_t ce, IntervalTally& out, const RunHooks& hooks) {
   if (ce <= cb || pe <= pb) throw std::invalid_argument("endurance_interval_cpu: empty interval");
+  // Batches of whole tiles bound the per-tile partials (memory does not grow with devices); they are reduced into
+  // `out` in tile order batch after batch, the same order as one batch, so results do not depend on the batching.
+  constexpr std::uint64_t kBatchPairs = kTilePairs << 16;
   dispatch_laws(p.model, [&](auto law, auto noise) {
-    run_interval<decltype(law)::value, decltype(noise)::value>(p, pb, pe, cb, ce, out, hooks);
+    for (std::uint64_t b0 = pb; b0 < pe; b0 += kBatchPairs) {
+      if (hooks.cancel && hooks.cancel->load(std::memory_order_relaxed)) return;
+      run_interval<decltype(law)::value, decltype(noise)::value>(p, b0, std::min(pe, b0 + kBatchPairs), cb, ce, out, hooks);
+    }
   });
 }
 
 void lifetime_histogram_cpu(const EnduranceParams& p, std::uint64_t begin, std::uint64_t end,
                             std::vector<std::uint64_t>& hist, const RunHooks& hooks) {
   hist.assign(kLifeBins, 0);
+  // Chunks between progress reports and cancel checks (counts: the merge order does not matter).
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 22;
+  for (std::uint64_t c0 = begin; c0 < end; c0 += kChunk) {
+    if (hooks.cancel && hooks.cancel->load(std::memory_order_relaxed)) return;
+    const std::uint64_t c1 = std::min(end, c0 + kChunk);
 #pragma omp parallel num_threads(thread_count(hooks))
-  {
-    std::vector<std::uint64_t> local(kLifeBins, 0);
+    {
+      std::vector<std::uint64_t> local(kLifeBins, 0);
 #pragma omp for schedule(static)
-    for (std::uint64_t d = begin; d < end; ++d) ++local[lifetime_bin(draw_device(p.model, p.seed, d, p.compliance).lifetime)];
+      for (std::uint64_t d = c0; d < c1; ++d) ++local[lifetime_bin(draw_device(p.model, p.seed, d, p.compliance).lifetime)];
 #pragma omp critical
-    for (int b = 0; b < kLifeBins; ++b) hist[b] += local[b];
+      for (int b = 0; b < kLifeBins; ++b) hist[b] += local[b];
+    }
+    if (hooks.progress) hooks.progress->fetch_add(c1 - c0, std::memory_order_relaxed);
   }
 }
 

@@ -300,6 +300,7 @@ void lifetime_histogram_cuda(int gpu, const EnduranceParams& p, std::uint64_t be
     lifetime_kernel<<<static_cast<unsigned int>(blocks_for(n)), kBlock, 0, stream.get()>>>(p, first, n, dev_hist.data());
     MC_CUDA_CHECK_LAUNCH();
     stream.synchronize();
+    add_progress(hooks, n);
   }
   std::vector<unsigned long long> host(kLifeBins);
   MC_CUDA_CHECK(cudaMemcpyAsync(host.data(), dev_hist.data(), dev_hist.bytes(), cudaMemcpyDeviceToHost, stream.get()));

@@ -98,7 +98,13 @@ class BayesMachineWorkload final : public Workload {
         throw InputError(SourceMark{b.data_file}, "", "has " + std::to_string(d.classes) + " classes; the machine holds at most " + std::to_string(kBayesMaxClasses));
       classes = d.classes;
       observations = static_cast<int>(d.features.size()) + (b.prior ? 1 : 0);
-      b.samples = stratified_split(d, b.test_fraction, 0).test.size();  // the count depends on the labels only
+      const Split split = stratified_split(d, b.test_fraction, 0);  // the counts depend on the labels only
+      b.samples = split.test.size();
+      if (split.test.empty() || split.train.empty())
+        throw InputError(r.mark("bayes_machine.test_fraction"), "bayes_machine.test_fraction",
+                         "the " + std::string(split.test.empty() ? "test" : "training") + " split of " + b.data_file + " is empty (" +
+                             std::to_string(split.train.size()) + " training and " + std::to_string(split.test.size()) +
+                             " test rows); expected both splits to hold data");
     } else if (b.task == "table") {
       b.table_file = relative("bayes_machine.table");
       const LikelihoodTable t = load_likelihood_table(b.table_file, kBayesMaxClasses, kBayesMaxObservations, 64);
@@ -170,9 +176,9 @@ class BayesMachineWorkload final : public Workload {
   }
 
   const char* work_unit() const override { return "inferences"; }
-  std::uint64_t work(const Scenario& s) const override {
+  double work(const Scenario& s) const override {
     const BayesMachineSpec& b = s.spec_as<BayesMachineSpec>();
-    return b.repeats * b.samples;
+    return static_cast<double>(b.repeats) * static_cast<double>(b.samples);
   }
 
   void describe(const Scenario& s, double, bool sweep, TableRows& rows) const override {

@@ -41,15 +41,16 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   hooks.threads = backend.threads;
   hooks.cancel = &cancel_flag();
 
+  // Progress from the start: the lifetime pass over every device comes first and is long for many devices.
+  Progress progress("endurance", point_work(s), work_unit(s), opt.quiet || opt.progress);
+  hooks.progress = opt.progress ? opt.progress : &progress.counter();
   std::vector<std::uint64_t> life_hist(kLifeBins, 0);
 #if defined(MC_HAVE_CUDA)
   if (backend.kind == Backend::kCuda) lifetime_histogram_cuda(backend.gpu, p, 0, e.devices, life_hist, hooks);
   else
 #endif
     lifetime_histogram_cpu(p, 0, e.devices, life_hist, hooks);
-
-  Progress progress("endurance", point_work(s), work_unit(s), opt.quiet || opt.progress);
-  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+  if (cancel_flag().load()) throw Interrupted();
 
   std::vector<std::string> cols = {"cycle"};
   add_state_columns(cols, "lrs");

@@ -164,6 +164,12 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
         for (const std::string& f : names) pb.param_names.push_back(fmt::format("W1[{},{}]", k, f));
     }
   }
+  // An empty split would score the chains on nothing (accuracy NaN) or learn from nothing.
+  if (c.task != McmcTask::kCartpole && (pb.n_test == 0 || pb.n_train == 0))
+    throw InputError(SourceMark{s.file}, "mcmc.test_fraction",
+                     fmt::format("the {} split of the data is empty ({} training and {} test rows at test_fraction {}); expected "
+                                 "both splits to hold data",
+                                 pb.n_test == 0 ? "test" : "training", pb.n_train, pb.n_test, c.test_fraction));
   q.features = inputs + (c.bias ? 1 : 0);
   if (!c.bias) {  // drop the constant row of ones
     pb.train_xt.resize(static_cast<std::size_t>(q.features) * pb.n_train);

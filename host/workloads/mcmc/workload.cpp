@@ -1,5 +1,6 @@
 // Workload `mcmc`: its keys, their resolution and what `validate` prints; the problem, run, diagnostics,
 // compare and bench live beside this file.
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "scenario/resolver.hpp"
@@ -120,9 +121,26 @@ class McmcWorkload final : public Workload {
   }
 
   const char* work_unit() const override { return "chain-steps"; }
-  std::uint64_t work(const Scenario& s) const override {
+  double work(const Scenario& s) const override {
     const McmcSpec& c = s.spec_as<McmcSpec>();
-    return c.chains * c.iterations;
+    return static_cast<double>(c.chains) * static_cast<double>(c.iterations);
+  }
+
+  /// Per chain: conductances and write counts (D each), cached pre-activations (rows x training points,
+  /// incremental path), scores and counters, stored samples as floats and as samples.csv text (built in memory,
+  /// then copied once to write it); plus the diagnostic draws and trace text.
+  MemoryNeed memory(const Scenario& s) const override {
+    const McmcSpec& c = s.spec_as<McmcSpec>();
+    const McmcProblem pb = make_mcmc_problem(s);
+    const McmcParams& q = pb.params;
+    const double kept = static_cast<double>(c.iterations - static_cast<std::uint64_t>(c.burn_in * c.iterations)) / c.thin;
+    const double stored = std::min<double>(c.stored_samples, kept);
+    const double per_chain = 8.0 * q.devices + (mcmc_incremental(q) ? 4.0 * q.rows * pb.n_train : 0.0) + 8.0 +
+                             sizeof(McmcChainStats) + stored * (4.0 * q.devices + 2.0 * (11.0 * q.devices + 16.0));
+    const double diag = std::min<double>(c.diagnostic_chains, c.chains);
+    const double trace = std::min<double>(c.trace_chains, c.chains);
+    const double fixed = 8.0 * q.params * diag * kept + 14.0 * trace * kept * (q.params + 3);
+    return MemoryNeed{per_chain * static_cast<double>(c.chains) + fixed, "mcmc.chains", per_chain};
   }
 
   void describe(const Scenario& s, double work, bool sweep, TableRows& rows) const override {

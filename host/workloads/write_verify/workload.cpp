@@ -51,7 +51,7 @@ class WriteVerifyWorkload final : public Workload {
   }
 
   const char* work_unit() const override { return "devices"; }
-  std::uint64_t work(const Scenario& s) const override { return s.spec_as<WriteVerifySpec>().devices; }
+  double work(const Scenario& s) const override { return s.spec_as<WriteVerifySpec>().devices; }
 
   void describe(const Scenario& s, double, bool, TableRows& rows) const override {
     const WriteVerifySpec& w = s.spec_as<WriteVerifySpec>();
