@@ -1,11 +1,24 @@
 #include "io/manifest.hpp"
 
+#include <filesystem>
 #include <fstream>
 
 namespace mc {
 
 bool Manifest::complete() const {
   return ok() && json.contains("complete") && json["complete"].is_boolean() && json["complete"].get<bool>();
+}
+
+bool Manifest::complete_with_files() const {
+  if (!complete() || !json.contains("files") || !json["files"].is_array()) return false;
+  for (const auto& f : json["files"]) {
+    std::error_code ec;
+    if (!f.is_string()) return false;
+    const std::string name = f.get<std::string>();
+    if (!name.empty() && name.back() == '/') continue;  // a folder pattern (a sweep's points/NNNNNN/)
+    if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / name, ec)) return false;
+  }
+  return true;
 }
 
 std::string Manifest::text(const char* key) const {

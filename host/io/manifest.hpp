@@ -20,6 +20,8 @@ struct Manifest {
   /// A string field, "" when absent or not a string.
   std::string text(const char* key) const;
   std::string fingerprint() const { return text("fingerprint"); }
+  /// Complete, and every file of its "files" list is a regular file in the folder (none deleted since).
+  bool complete_with_files() const;
   std::string workload() const { return text("workload"); }
 };
 

@@ -1,7 +1,12 @@
 #include "io/output.hpp"
 #include "io/manifest.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <cstdio>
@@ -53,10 +58,38 @@ std::string cell(double v) {
   return buf;
 }
 
+bool is_scratch_file(const std::string& n) { return n == kLockFile || n.find(".tmp.") != std::string::npos; }
+
+OutputFolder::~OutputFolder() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
 OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec || !fs::is_directory(dir_)) throw InputError("cannot create output folder " + dir_ + ": " + ec.message());
+  // One writer per folder: an advisory lock the kernel drops when the process dies (kill -9 included).
+  const std::string lock = path(kLockFile);
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throw InputError("cannot create " + lock + ": " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char holder[256] = {0};
+    const ssize_t n = ::pread(lock_fd_, holder, sizeof holder - 1, 0);
+    std::string who = n > 0 ? std::string(holder, static_cast<std::size_t>(n)) : std::string("another process");
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw InputError(dir_ + ": error: another memcarlo run (" + who + ") is writing this folder; wait for it to finish or choose another --out");
+  }
+  {
+    char host[128] = "unknown";
+    ::gethostname(host, sizeof host - 1);
+    const std::string me = "pid " + std::to_string(::getpid()) + " on " + host + "\n";
+    if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, me.data(), me.size(), 0) < 0) { /* the lock holds without the note */ }
+  }
+  // Holding the lock, every temporary file here is a killed run's leftover.
+  for (const auto& e : fs::directory_iterator(dir_, ec))
+    if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
   const Manifest m = read_manifest(dir_);
   if (m.state == Manifest::State::kUnreadable)
     throw InputError(m.path + ": error: not a memcarlo manifest; choose another --out folder");
@@ -64,13 +97,13 @@ OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : di
     if (m.fingerprint() != fingerprint)
       throw InputError(m.path + ": error: this folder holds results of a different scenario (fingerprint " +
                        (m.fingerprint().empty() ? std::string("?") : m.fingerprint()) + ", this one " + fingerprint + "); choose another --out folder");
-    complete_ = m.complete();
+    complete_ = m.complete_with_files();  // a finished run whose tables were deleted since runs again
   } else {
     // Never write into a folder of someone else's files: only memcarlo's own sub-folders may be there already
     // (a submit folder holds slurm/ and shards/ before its merge writes the results next to them).
     for (const auto& e : fs::directory_iterator(dir_)) {
       const std::string n = e.path().filename().string();
-      if (n == "points" || n == "shards" || n == "slurm" || n.find(".tmp.") != std::string::npos) continue;
+      if (n == "points" || n == "shards" || n == "slurm" || is_scratch_file(n)) continue;
       throw InputError(dir_ + ": error: the folder is not empty and holds no memcarlo manifest (found '" + n +
                        "'); choose a new or empty --out folder");
     }

@@ -27,9 +27,14 @@ std::string cell(double v);
 
 class OutputFolder {
  public:
-  /// Prepare `dir`; throws InputError if it holds a manifest of another scenario (a different fingerprint).
-  /// Returns with complete() true when a finished run of the same scenario is already there.
+  /// Prepare `dir`: take its lock (InputError naming the process and host that hold it: two runs never write one
+  /// folder), remove temporary files a killed run left (*.tmp.<pid>), and throw InputError if it holds a manifest
+  /// of another scenario (a different fingerprint). Returns with complete() true when a finished run of the same
+  /// scenario is already there. The lock is held until the object is destroyed.
   OutputFolder(std::string dir, const std::string& fingerprint);
+  ~OutputFolder();
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
   bool complete() const { return complete_; }
   const std::string& dir() const { return dir_; }
   std::string path(const std::string& file) const { return dir_ + "/" + file; }
@@ -38,7 +43,13 @@ class OutputFolder {
  private:
   std::string dir_;
   bool complete_ = false;
+  int lock_fd_ = -1;
 };
+
+/// The lock file every output folder holds while a run writes it (hidden; merge and status ignore it).
+constexpr const char* kLockFile = ".memcarlo.lock";
+/// True for a run's leftovers that are not results: the lock file and temporary files (*.tmp.<pid>).
+bool is_scratch_file(const std::string& filename);
 
 /// The facts every manifest records: version, git revision, build flags, host, time.
 nlohmann::ordered_json provenance();

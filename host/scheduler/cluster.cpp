@@ -180,7 +180,7 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
       if (!read_manifest(d).complete()) continue;
       OutputFolder out(out_dir, fingerprint);
       for (const auto& e : fs::directory_iterator(d))
-        if (e.is_regular_file()) fs::copy_file(e.path(), fs::path(out_dir) / e.path().filename(), fs::copy_options::overwrite_existing);
+        if (e.is_regular_file() && !is_scratch_file(e.path().filename().string())) fs::copy_file(e.path(), fs::path(out_dir) / e.path().filename(), fs::copy_options::overwrite_existing);
       std::printf("merged 1/1 points into %s\n", out_dir.c_str());
       return 0;
     }
@@ -221,7 +221,9 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
     const fs::path src = point_dir(d, idx), dst = point_dir(out_dir, idx);
     if (!fs::exists(dst / "manifest.json")) {
       fs::create_directories(dst);
-      fs::copy(src, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+      for (const auto& e : fs::directory_iterator(src))
+        if (e.is_regular_file() && !is_scratch_file(e.path().filename().string()))
+          fs::copy_file(e.path(), dst / e.path().filename(), fs::copy_options::overwrite_existing);
     }
   }
   // error last, as in run's results.csv

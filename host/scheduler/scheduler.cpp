@@ -50,9 +50,10 @@ std::vector<std::pair<std::string, std::string>> read_point_row(const std::strin
   return out;
 }
 
+/// A point counts as done only when its manifest is complete, of this point, and every file it lists is there.
 bool point_complete(const std::string& dir, const std::string& fingerprint) {
   const Manifest m = read_manifest(dir);
-  return m.complete() && m.fingerprint() == fingerprint;
+  return m.complete_with_files() && m.fingerprint() == fingerprint;
 }
 
 struct PointRecord {
@@ -213,6 +214,9 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         PointRecord rec;
         const double p0 = now_seconds();
         try {
+          // An unfinished point's folder is this sweep's own (points/<index>): whatever a killed or failed run left
+          // there (a half manifest, a corrupt one, some tables) is cleared, and the point runs afresh.
+          fs::remove_all(dir);
           fs::create_directories(dir);
           run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true, &progress.counter()});
           rec.ok = true;

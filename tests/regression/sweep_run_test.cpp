@@ -10,6 +10,8 @@
 #include "scenario/sweep.hpp"
 #include "scheduler/cluster.hpp"
 #include "scheduler/scheduler.hpp"
+#include "io/output.hpp"
+#include "scenario/error.hpp"
 
 namespace mc {
 namespace {
@@ -92,19 +94,50 @@ TEST_F(SweepRun, RowsPerPointThenResume) {
 }
 
 TEST_F(SweepRun, FailingPointIsRecordedOthersFinish) {
-  // Point 1's folder already holds a foreign run: that point fails, the other five complete.
-  const std::string p1 = point_dir((dir_ / "f").string(), 1);
-  fs::create_directories(p1);
-  std::ofstream(p1 + "/manifest.json") << "{\"fingerprint\": \"0000\", \"complete\": true}";
-  const ScheduleResult r = run_plan(plan_, opts("f"));
-  EXPECT_EQ(r.done, 5u);
+  // Point 1 holds out no test data: it fails when it runs (its split is empty); the other two complete.
+  const SweepPlan plan = parse_sweep(
+      "workload: mcmc\nmcmc: {task: linear_regression, model: linear, samples: 20, chains: 4, iterations: 200, thin: 10}\n"
+      "sweep:\n  grid:\n    mcmc.test_fraction: [0.25, 0, 0.5]\n",
+      (dir_ / "m.yaml").string());
+  const ScheduleResult r = run_plan(plan, opts("f"));
+  EXPECT_EQ(r.done, 2u);
   EXPECT_EQ(r.failed, 1u);
   const auto rows = lines(read(dir_ / "f/results.csv"));
-  ASSERT_EQ(rows.size(), 7u);
+  ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[2].substr(0, 9), "1,failed,");
-  EXPECT_NE(rows[2].find("different scenario"), std::string::npos) << rows[2];
-  EXPECT_EQ(read(p1 + "/manifest.json"), "{\"fingerprint\": \"0000\", \"complete\": true}");  // not overwritten
+  EXPECT_NE(rows[2].find("test split of the data is empty"), std::string::npos) << rows[2];
   EXPECT_EQ(print_status((dir_ / "f").string()), 1);
+}
+
+TEST_F(SweepRun, ResumeTrustsNothingOnDisk) {
+  const std::string top = (dir_ / "v").string();
+  run_plan(plan_, opts("v"));
+  const std::string before = without_wall(dir_ / "v/results.csv");
+  // A corrupt manifest, a finished point whose table was deleted, an unfinished point's leftovers, and
+  // temporary files a kill -9 left behind.
+  std::ofstream(point_dir(top, 1) + "/manifest.json") << "{\"complete\": tr";
+  fs::remove(point_dir(top, 2) + "/checkpoints.csv");
+  std::ofstream(top + "/results.csv.tmp.999999") << "half";
+  std::ofstream(point_dir(top, 1) + "/checkpoints.csv.tmp.999998") << "half";
+  const ScheduleResult r = run_plan(plan_, opts("v"));
+  EXPECT_EQ(r.resumed, 4u);  // points 1 and 2 ran again
+  EXPECT_EQ(r.done, 6u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_TRUE(fs::exists(point_dir(top, 2) + "/checkpoints.csv"));
+  EXPECT_EQ(without_wall(dir_ / "v/results.csv"), before);
+  for (const auto& e : fs::recursive_directory_iterator(top))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+TEST_F(SweepRun, SecondWriterIsRefusedWithTheHolder) {
+  const OutputFolder holder((dir_ / "busy").string(), plan_.fingerprint);  // another run holds the folder
+  try {
+    run_plan(plan_, opts("busy"));
+    FAIL() << "two runs wrote one folder";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("another memcarlo run (pid " + std::to_string(::getpid()) + " on "), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "busy/results.csv"));
 }
 
 TEST_F(SweepRun, ShardsMergeToTheSingleRun) {
