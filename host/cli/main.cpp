@@ -31,7 +31,12 @@ namespace {
 
 using namespace mc;
 
-void on_signal(int) { cancel_flag().store(true); }
+volatile std::sig_atomic_t g_signal = 0;  // the signal that stopped the run: exit 128 + it (130 Ctrl-C, 143 TERM)
+
+void on_signal(int sig) {
+  g_signal = sig;
+  cancel_flag().store(true);
+}
 
 void print_table(const std::vector<std::pair<std::string, std::string>>& rows) {
   std::size_t w = 0;
@@ -111,8 +116,15 @@ int cmd_run(const RunArgs& a) {
   if (!plan.has_sweep && shards == 1) {
     const Scenario& s = plan.points[0].scenario;
     Backend backend = choose_backend(a.backend, a.threads);
-    std::fprintf(stderr, "memcarlo %s: %s (%s) on %s -> %s\n", MC_VERSION, s.name.c_str(), s.workload.c_str(), backend.name.c_str(), out.c_str());
-    const RunSummary r = run_scenario(s, backend, RunOptions{out, a.quiet});
+    if (!a.quiet)
+      std::fprintf(stderr, "memcarlo %s: %s (%s) on %s -> %s\n", MC_VERSION, s.name.c_str(), s.workload.c_str(), backend.name.c_str(), out.c_str());
+    RunSummary r;
+    try {
+      r = run_scenario(s, backend, RunOptions{out, a.quiet});
+    } catch (const Interrupted&) {
+      throw Interrupted("nothing of this run was kept (" + out + " holds only its unfinished manifest, no result file); rerun the same command to run it again");
+    }
+    if (a.quiet) return 0;
     if (r.skipped) {
       std::printf("%s already holds the finished results of this scenario; nothing to do (use another --out to rerun)\n", out.c_str());
       return 0;
@@ -141,9 +153,19 @@ int cmd_run(const RunArgs& a) {
       opt.gpus.push_back(std::stoi(g));
     }
   }
-  std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, plan.name.c_str(), plan.points.size(),
-               shards > 1 ? fmt::format(" (shard {}/{})", shard, shards).c_str() : "", out.c_str());
-  const ScheduleResult r = run_plan(plan, opt);
+  if (!a.quiet)
+    std::fprintf(stderr, "memcarlo %s: %s, %zu points%s -> %s\n", MC_VERSION, plan.name.c_str(), plan.points.size(),
+                 shards > 1 ? fmt::format(" (shard {}/{})", shard, shards).c_str() : "", out.c_str());
+  ScheduleResult r;
+  try {
+    r = run_plan(plan, opt);
+  } catch (const Interrupted&) {
+    throw Interrupted("the points that finished are saved (" + out + "/results.csv lists them, nothing is half-written); rerun the same command to run the others");
+  }
+  if (a.quiet) {
+    if (r.failed) std::fprintf(stderr, "memcarlo: %zu point(s) failed; their errors are in %s/results.csv\n", r.failed, out.c_str());
+    return r.failed ? 1 : 0;
+  }
   std::fflush(stderr);
   const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
   std::printf("%s finished\n", plan.name.c_str());
@@ -345,6 +367,9 @@ int main(int argc, char** argv) {
 
   auto* schema = app.add_subcommand("schema", "Print the scenario reference (Markdown) or JSON Schema");
   schema->add_option("--format", format, "markdown | json")->check(CLI::IsMember({"markdown", "json"}));
+  bool schema_markdown_flag = false, schema_json_flag = false;
+  schema->add_flag("--markdown", schema_markdown_flag, "The reference in Markdown (the default; as --format markdown)");
+  schema->add_flag("--json", schema_json_flag, "The JSON Schema (as --format json)");
 
   try {
     app.parse(argc, argv);
@@ -376,15 +401,18 @@ int main(int argc, char** argv) {
       return cmd_bench(what, bench_args);
     }
     if (*schema) {
+      if (schema_markdown_flag && schema_json_flag) throw InputError("schema: give --markdown or --json, not both");
+      if (schema_json_flag) format = "json";
+      if (schema_markdown_flag) format = "markdown";
       std::fputs((format == "json" ? schema_json() : schema_markdown()).c_str(), stdout);
       return 0;
     }
   } catch (const InputError& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 2;
-  } catch (const Interrupted&) {
-    std::fprintf(stderr, "\ninterrupted: finished results are saved and nothing is half-written; rerun the same command to resume\n");
-    return 130;
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "\ninterrupted by %s: %s\n", g_signal == SIGTERM ? "SIGTERM" : "Ctrl-C", e.what());
+    return 128 + (g_signal ? static_cast<int>(g_signal) : SIGINT);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "memcarlo: error: %s\n", e.what());
     return 1;

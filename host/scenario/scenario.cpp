@@ -35,7 +35,9 @@ SourceMark mark_of(const YAML::Node& n, const std::string& file) {
 
 std::string read_text(const std::string& path, const std::string& what) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw InputError(SourceMark{path}, "", what + " not found (no such file)");
+  if (!fs::exists(path, ec)) throw InputError(SourceMark{path}, "", what + " not found (no such file)");
+  if (!fs::is_regular_file(path, ec))
+    throw InputError(SourceMark{path}, "", what + " is not a regular file (" + (fs::is_directory(path, ec) ? "a folder" : "a pipe, socket or device") + ")");
   if (fs::file_size(path, ec) > kMaxFileBytes) throw InputError(SourceMark{path}, "", what + " is larger than 1 MiB");
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -73,22 +75,23 @@ std::string type_name(const YAML::Node& n) {
   }
 }
 
-/// Walk a mapping against the schema, collecting leaf entries by full path.
+/// Walk a mapping against the schema, collecting leaf entries by full path. YAML merge keys (`<<: *anchor`, or a
+/// list of anchors, earlier ones first) add the anchored mapping's keys that this mapping does not give itself.
 void walk(const YAML::Node& map, const std::string& section, const std::string& file, Entries& out) {
   if (!map.IsMap()) {
     throw InputError(mark_of(map, file), section.empty() ? "" : section,
                      "expected a mapping of keys, got " + type_name(map));
   }
   std::set<std::string> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.Scalar();
+  std::vector<YAML::Node> merges;
+  const auto take = [&](const YAML::Node& key_node, const YAML::Node& value) {
+    const std::string key = key_node.Scalar();
     const std::string path = section.empty() ? key : section + "." + key;
-    const SourceMark where = mark_of(it->first, file);
-    if (!seen.insert(key).second) throw InputError(where, path, "duplicate key (given twice in the same mapping)");
+    const SourceMark where = mark_of(key_node, file);
     if (find_key(path)) {
-      out[path] = Entry{it->second, mark_of(it->second, file)};
+      out[path] = Entry{value, mark_of(value, file)};
     } else if (is_section(path)) {
-      walk(it->second, path, file, out);
+      walk(value, path, file, out);
     } else {
       std::string msg = "unknown key '" + key + "'";
       auto children = section_children(section);
@@ -98,6 +101,30 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
       for (std::size_t i = 0; i < children.size(); ++i) msg += (i ? ", " : "") + children[i];
       throw InputError(where, path, msg + ")");
     }
+  };
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (key == "<<" && it->first.Tag() != "tag:yaml.org,2002:str") {
+      const YAML::Node& v = it->second;
+      if (v.IsMap()) {
+        merges.push_back(v);
+      } else if (v.IsSequence()) {
+        for (std::size_t i = 0; i < v.size(); ++i) merges.push_back(v[i]);
+      } else {
+        throw InputError(mark_of(v, file), section.empty() ? "<<" : section + ".<<",
+                         "a merge key takes an anchored mapping (<<: *name) or a list of them, got " + type_name(v));
+      }
+      continue;
+    }
+    if (!seen.insert(key).second)
+      throw InputError(mark_of(it->first, file), section.empty() ? key : section + "." + key, "duplicate key (given twice in the same mapping)");
+    take(it->first, it->second);
+  }
+  for (const YAML::Node& m : merges) {
+    if (!m.IsMap())
+      throw InputError(mark_of(m, file), section.empty() ? "<<" : section + ".<<", "a merge key takes mappings, got " + type_name(m));
+    for (auto it = m.begin(); it != m.end(); ++it)
+      if (seen.insert(it->first.Scalar()).second) take(it->first, it->second);
   }
 }
 
@@ -204,7 +231,14 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
 
   Resolver r(merged, file);
   nlohmann::ordered_json name;
-  s.name = r.has("name") ? merged["name"].node.Scalar() : fs::path(file).stem().string();
+  if (r.has("name")) {
+    const Entry& n = merged["name"];
+    if (!n.node.IsScalar() || n.node.Scalar().empty())
+      throw InputError(n.mark, "name", "expected a non-empty string, got " + (n.node.IsScalar() ? std::string("an empty one") : type_name(n.node)));
+    s.name = n.node.Scalar();
+  } else {
+    s.name = fs::path(file).stem().string();
+  }
   s.workload = r.choice("workload");
   s.seed = static_cast<std::uint32_t>(r.number("seed"));
 

@@ -56,7 +56,8 @@ std::vector<std::string> axis_values(const YAML::Node& n, const std::string& key
     const auto c = parse_quantity(args[2].Scalar(), Dimension::kNone, &why);
     if (!c || *c != std::floor(*c) || *c < 1 || *c > static_cast<double>(kMaxSweepPoints))
       throw InputError(yaml_detail::mark(args[2], file), where + "." + form + "[2]",
-                       "expected a count of points from 1 to " + std::to_string(kMaxSweepPoints) + ", got '" + args[2].Scalar() + "' (a range with zero points is empty)");
+                       "expected a count of points from 1 to " + std::to_string(kMaxSweepPoints) + ", got '" + args[2].Scalar() + "'" +
+                           (c && *c < 1 ? " (a range with zero points is empty)" : c && *c > static_cast<double>(kMaxSweepPoints) ? " (a sweep expands to at most " + std::to_string(kMaxSweepPoints) + " points)" : ""));
     if (form == "logspace" && (*a <= 0 || *b <= 0)) throw InputError(mark, where + ".logspace", "logspace needs positive start and stop");
     const int count = static_cast<int>(*c);
     std::vector<std::string> out;
@@ -174,12 +175,27 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
         const std::string where = "sweep.points[" + std::to_string(i) + "]";
         if (!pt.IsMap()) throw InputError(yaml_detail::mark(pt, file), where, "expected a mapping of key paths to values, got " + yaml_detail::describe(pt));
         std::map<std::string, std::string> values;
+        std::vector<YAML::Node> merges;  // `<<: *anchor` (or a list): keys this point does not give itself
+        const auto take = [&](const YAML::Node& k, const YAML::Node& v) {
+          const std::string key = k.Scalar();
+          check_key(key, yaml_detail::mark(k, file), where + "." + key);
+          key_marks.emplace(key, yaml_detail::mark(k, file));
+          if (!v.IsScalar()) throw InputError(yaml_detail::mark(v, file), where + "." + key, "expected a scalar value");
+          values.emplace(key, v.Scalar());
+        };
         for (auto kv = pt.begin(); kv != pt.end(); ++kv) {
-          const std::string key = kv->first.Scalar();
-          check_key(key, yaml_detail::mark(kv->first, file), where + "." + key);
-          key_marks.emplace(key, yaml_detail::mark(kv->first, file));
-          if (!kv->second.IsScalar()) throw InputError(yaml_detail::mark(kv->second, file), where + "." + key, "expected a scalar value");
-          values[key] = kv->second.Scalar();
+          if (kv->first.Scalar() == "<<" && kv->first.Tag() != "tag:yaml.org,2002:str") {
+            if (kv->second.IsMap()) merges.push_back(kv->second);
+            else if (kv->second.IsSequence()) for (std::size_t m = 0; m < kv->second.size(); ++m) merges.push_back(kv->second[m]);
+            else throw InputError(yaml_detail::mark(kv->second, file), where + ".<<", "a merge key takes an anchored mapping (<<: *name) or a list of them");
+            continue;
+          }
+          take(kv->first, kv->second);
+        }
+        for (const YAML::Node& m : merges) {
+          if (!m.IsMap()) throw InputError(yaml_detail::mark(m, file), where + ".<<", "a merge key takes mappings, got " + yaml_detail::describe(m));
+          for (auto kv = m.begin(); kv != m.end(); ++kv)
+            if (!values.count(kv->first.Scalar())) take(kv->first, kv->second);
         }
         explicit_points.push_back(std::move(values));
       }

@@ -9,7 +9,8 @@ namespace mc {
 
 namespace {
 /// Every unit a scenario may write, once: name, dimension, internal units per unit, whether it is a resistance
-/// given for a conductance, and whether messages list it (the µ spellings are accepted, not listed).
+/// given for a conductance, and whether messages list it (the µ spellings, micro sign U+00B5 and Greek mu U+03BC
+/// alike, are accepted, not listed).
 struct UnitDef {
   const char* name;
   Dimension dim;
@@ -21,16 +22,20 @@ struct UnitDef {
 constexpr UnitDef kUnits[] = {
     {"S", Dimension::kConductance, 1e6, false, true},   {"mS", Dimension::kConductance, 1e3, false, true},
     {"uS", Dimension::kConductance, 1.0, false, true},  {"µS", Dimension::kConductance, 1.0, false, false},
+    {"\u03bcS", Dimension::kConductance, 1.0, false, false},
     {"nS", Dimension::kConductance, 1e-3, false, true}, {"Ohm", Dimension::kConductance, 1e6, true, true},
     {"kOhm", Dimension::kConductance, 1e3, true, true}, {"MOhm", Dimension::kConductance, 1.0, true, true},
     {"A", Dimension::kCurrent, 1e6, false, true},       {"mA", Dimension::kCurrent, 1e3, false, true},
     {"uA", Dimension::kCurrent, 1.0, false, true},      {"µA", Dimension::kCurrent, 1.0, false, false},
+    {"\u03bcA", Dimension::kCurrent, 1.0, false, false},
     {"nA", Dimension::kCurrent, 1e-3, false, true},     {"V", Dimension::kVoltage, 1.0, false, true},
     {"mV", Dimension::kVoltage, 1e-3, false, true},     {"s", Dimension::kTime, 1.0, false, true},
     {"ms", Dimension::kTime, 1e-3, false, true},        {"us", Dimension::kTime, 1e-6, false, true},
-    {"µs", Dimension::kTime, 1e-6, false, false},       {"ns", Dimension::kTime, 1e-9, false, true},
+    {"µs", Dimension::kTime, 1e-6, false, false},       {"\u03bcs", Dimension::kTime, 1e-6, false, false},
+    {"ns", Dimension::kTime, 1e-9, false, true},
     {"J", Dimension::kEnergy, 1e12, false, true},       {"mJ", Dimension::kEnergy, 1e9, false, true},
     {"uJ", Dimension::kEnergy, 1e6, false, true},       {"µJ", Dimension::kEnergy, 1e6, false, false},
+    {"\u03bcJ", Dimension::kEnergy, 1e6, false, false},
     {"nJ", Dimension::kEnergy, 1e3, false, true},       {"pJ", Dimension::kEnergy, 1.0, false, true},
     {"fJ", Dimension::kEnergy, 1e-3, false, true},
 };

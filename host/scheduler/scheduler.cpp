@@ -141,14 +141,16 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
         if (std::find(result_cols.begin(), result_cols.end(), c) == result_cols.end()) result_cols.push_back(c);
     std::vector<std::string> cols = {"point", "status"};
     cols.insert(cols.end(), plan.columns.begin(), plan.columns.end());
-    cols.push_back("seed");
+    // The point's seed, unless the sweep is over `seed` itself (then the swept column already is the seed).
+    const bool seed_swept = std::find(plan.columns.begin(), plan.columns.end(), "seed") != plan.columns.end();
+    if (!seed_swept) cols.push_back("seed");
     cols.insert(cols.end(), result_cols.begin(), result_cols.end());
     cols.push_back("error");
     CsvTable t(cols);
     for (const auto& [idx, rec] : records) {
       std::vector<std::string> row = {std::to_string(idx), rec.ok ? "ok" : "failed"};
       for (const auto& v : plan.points[idx].values) row.push_back(csv_escape(v));
-      row.push_back(std::to_string(plan.points[idx].scenario.seed));
+      if (!seed_swept) row.push_back(std::to_string(plan.points[idx].scenario.seed));
       for (const auto& c : result_cols) {
         auto it = std::find_if(rec.cells.begin(), rec.cells.end(), [&](const auto& kv) { return kv.first == c; });
         row.push_back(it == rec.cells.end() ? "" : it->second);

@@ -28,9 +28,9 @@ struct RunSummary {
   bool skipped = false;  ///< the folder already held this scenario's finished results
 };
 
-/// Thrown when Ctrl-C stops a run; nothing was written.
+/// Thrown when Ctrl-C or SIGTERM stops a run; what() says what was kept.
 struct Interrupted : std::runtime_error {
-  Interrupted() : std::runtime_error("interrupted") {}
+  explicit Interrupted(const std::string& kept = "nothing was half-written") : std::runtime_error(kept) {}
 };
 
 /// Runs one point: refuses (InputError) what would not fit in memory before anything is written, opens the

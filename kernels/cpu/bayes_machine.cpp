@@ -29,6 +29,9 @@ void bayes_machine_cpu(const BayesMachineParams& p, const std::uint16_t* words, 
     bayes_infer(p, words + at, p.word_ids ? p.word_ids + at : nullptr, first + static_cast<std::uint64_t>(k), out[k], force_slow);
     if (hooks.progress && (k & 255) == 255) hooks.progress->fetch_add(256, std::memory_order_relaxed);
   }
+  // The last partial group of 256 (the loop counts whole groups only).
+  if (hooks.progress && !(hooks.cancel && hooks.cancel->load(std::memory_order_relaxed)))
+    hooks.progress->fetch_add(n & 255, std::memory_order_relaxed);
 }
 
 }  // namespace mc
