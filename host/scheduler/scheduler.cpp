@@ -230,12 +230,17 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
           rec.ok = false;
           rec.error = e.what();
         }
+        // A GPU whose context failed (a sticky error) would fail every later point: it takes no more of them, and
+        // its point is recorded with that reason; the other workers go on.
+        const bool gpu_lost = !rec.ok && !backend_healthy(workers[w]);
+        if (gpu_lost) rec.error += " (" + workers[w].device + " failed and takes no more points)";
         rec.seconds = now_seconds() - p0;
         busy[w] += rec.seconds;
         std::lock_guard<std::mutex> lock(mu);
         if (!opt.quiet && !rec.ok) std::fprintf(stderr, "point %zu failed: %s\n", idx, rec.error.c_str());
         records[idx] = std::move(rec);
         progress.items().fetch_add(1);
+        if (gpu_lost) break;
         try {
           if (now_seconds() - last_write > 0.5) write_tables(false);
         } catch (...) {

@@ -35,7 +35,7 @@ Backend choose_backend(const std::string& requested, int threads) {
     throw InputError("--backend: expected auto, cpu or cuda, got '" + requested + "'");
 #if defined(MC_HAVE_CUDA)
   if (requested != "cpu") {
-    const auto gpus = cuda_devices();
+    const auto gpus = cuda_devices(1);  // the first usable GPU that starts; no context on the others
     if (!gpus.empty()) return gpu_backend(gpus[0]);
     if (requested == "cuda") throw InputError("--backend cuda: no CUDA device answers on this machine (try --backend cpu)");
   }
@@ -48,16 +48,24 @@ Backend choose_backend(const std::string& requested, int threads) {
   return b;
 }
 
+bool backend_healthy(const Backend& b) {
+#if defined(MC_HAVE_CUDA)
+  if (b.kind == Backend::kCuda) return cuda_device_healthy(b.gpu);
+#endif
+  (void)b;
+  return true;
+}
+
 std::vector<std::string> describe_devices() {
   std::vector<std::string> out;
 #if defined(MC_HAVE_CUDA)
-  out.push_back("backends: cpu, cuda");
-  const auto gpus = cuda_devices();
+  out.push_back(std::string("backends: cpu, cuda (built for compute capabilities ") + MC_CUDA_ARCHS + "; " + cuda_versions() + ")");
+  const auto gpus = cuda_device_report();  // properties only: no context is started on any GPU
   if (gpus.empty()) out.push_back("gpus: none answers (the cuda backend needs a GPU and driver at run time)");
   for (const auto& g : gpus) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf, "gpu %d: %s, %.1f GiB (%.1f GiB free), %d SMs, compute %d.%d", g.index, g.name.c_str(),
-                  g.total_bytes / 1073741824.0, g.free_bytes / 1073741824.0, g.sm_count, g.cc_major, g.cc_minor);
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "gpu %d: %s, %.1f GiB, %d SMs, compute %d.%d: %s", g.index, g.name.c_str(), g.total_bytes / 1073741824.0,
+                  g.sm_count, g.cc_major, g.cc_minor, g.usable ? "usable" : ("not used: " + g.reason).c_str());
     out.push_back(buf);
   }
 #else

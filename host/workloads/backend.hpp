@@ -22,6 +22,9 @@ Backend gpu_backend(const GpuInfo& gpu);
 /// Resolve --backend auto|cpu|cuda. auto takes GPU 0 when one answers; cuda without a GPU is an InputError.
 Backend choose_backend(const std::string& requested, int threads);
 
+/// False when the backend can no longer run anything (a GPU whose context failed); the CPU always can.
+bool backend_healthy(const Backend& b);
+
 /// Lines describing compiled backends, GPUs and CPU threads (for `memcarlo devices`).
 std::vector<std::string> describe_devices();
 
