@@ -197,6 +197,57 @@ TEST(McmcValidation, HastingsIsExactAndPlainIsBiasedAsPredicted) {
   EXPECT_NEAR(p.mean, predicted, 4 * p.mcse_mean + 0.005 * sd);
 }
 
+/// Four weights of a linear regression, device proposals (sigma = sqrt(G·1uS)), conductances in 0.01-200 uS,
+/// d2d 0, no read noise. Differential pairs (0.01 weight/uS): the pair difference reaches ~140 uS of the
+/// 200 uS span. Reference weights (0.02 weight/uS around 100 uS): the posterior lies inside the range (its
+/// truncation would bias the test) and proposals from its edge reach the bound.
+std::string bounded_four_weights(const std::string& weights, const char* acceptance) {
+  const char* scale = weights == "differential" ? "0.01" : "0.02";
+  return std::string(R"(workload: mcmc
+seed: 5
+device:
+  preset: hfo2_1t1r
+  lrs: {sigma_law: sqrt, sigma_a: 1, d2d_sigma_ln: 0}
+  hrs: {d2d_sigma_ln: 0}
+  read: {noise: none}
+  g_max: 200 uS
+  wear: {weibull_scale: 1e15}
+mcmc:
+  task: linear_regression
+  model: linear
+  samples: 16
+  test_fraction: 0
+  features: 3
+  noise_sigma: 0.5
+  g_init: 100 uS
+  g_ref: 100 uS
+  chains: 128
+  iterations: 100
+  thin: 10
+  weight_scale: )") + scale + "\n  weights: " + weights + "\n  acceptance: " + acceptance + "\n";
+}
+
+class HastingsLayout : public ::testing::TestWithParam<const char*> {};
+
+// Differential pairs: the box [g_min, g_max]^2 holds each w on a segment of length (g_max - g_min) - |w|/s,
+// which the corrected sampler divides out; reference weights need no such term. Both must sample the analytic
+// posterior: mean and sd of each weight within 4 MCSE (sd's SE ~ sd / sqrt(2 ESS)).
+TEST_P(HastingsLayout, SamplesTheAnalyticPosteriorWithBoundsInReach) {
+  const McmcProblem pb = make_mcmc_problem(parse_scenario(bounded_four_weights(GetParam(), "hastings"), "four.yaml"));
+  const int P = pb.params.params;
+  ASSERT_EQ(P, 4);
+  const std::vector<ChainDraws> d = sample(pb, 128, 20000, 1000, 40);
+  for (int p = 0; p < P; ++p) {
+    const Convergence cv = convergence(d[p]);
+    const double mu = pb.analytic_mean[p], sd = std::sqrt(pb.analytic_cov[p * P + p]);
+    EXPECT_LT(cv.rhat, 1.01) << p;
+    EXPECT_NEAR(cv.mean, mu, 4 * cv.mcse_mean) << p;
+    EXPECT_NEAR(cv.sd, sd, 4 * sd / std::sqrt(2 * cv.ess_bulk)) << p;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Weights, HastingsLayout, ::testing::Values("differential", "reference"));
+
 /// Runs a shipped scenario into a temporary folder; returns its results row as column -> text.
 std::map<std::string, std::string> run_shipped(const std::string& name) {
   const Scenario s = load_scenario(std::string(MC_SOURCE_DIR) + "/configs/scenarios/" + name);
