@@ -177,7 +177,7 @@ MC_HD StepDraws step_draws(const McmcParams& q, std::uint64_t chain, std::uint64
   StepDraws s;
   s.device = static_cast<int>((static_cast<std::uint64_t>(r.v[0]) * static_cast<std::uint32_t>(q.devices)) >> 32);
   float z2;
-  box_muller(u01(r.v[1]), u01(r.v[2]), &s.z, &z2);
+  box_muller(r.v[1], r.v[2], &s.z, &z2);
   s.u_accept = u01(r.v[3]);
   return s;
 }
@@ -214,7 +214,7 @@ MC_HD float read_device(const McmcParams& q, std::uint64_t chain, std::uint64_t 
   const int lane = j & 3;
   // Lanes (0, 1) and (2, 3) share one Box-Muller pair: the even lane takes its cosine normal, the odd its sine.
   float z0, z1;
-  box_muller(u01(r.v[lane & 2]), u01(r.v[lane | 1]), &z0, &z1);
+  box_muller(r.v[lane & 2], r.v[lane | 1], &z0, &z1);
   return read_conductance(q.device, g, (lane & 1) ? z1 : z0, u01(r.v[lane]));
 }
 
@@ -357,7 +357,7 @@ MC_HD float initial_conductance(const McmcParams& q, std::uint64_t chain, int j)
   const U32x4 r = philox(RngKey{q.seed, stream::kMcmcInit}, chain, 0, static_cast<std::uint32_t>(j >> 2));
   float z0, z1;
   const int lane = j & 3;
-  box_muller(u01(r.v[lane & 2]), u01(r.v[lane | 1]), &z0, &z1);
+  box_muller(r.v[lane & 2], r.v[lane | 1], &z0, &z1);
   const float z = (lane & 1) ? z1 : z0;
   return device_write(q, chain * static_cast<std::uint64_t>(q.devices) + static_cast<std::uint64_t>(j), q.g_init, 0, z).g;
 }
