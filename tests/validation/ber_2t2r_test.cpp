@@ -1,0 +1,101 @@
+// 2T2R bit error rates: the quadrature of kernels/endurance/ber.hpp against a closed form and against plain
+// Monte Carlo of the same devices (device_cycle + errors_2t2r) where plain Monte Carlo reaches (1e-3 .. 1e-4);
+// then each HfO2 2T2R preset against its row of the Querlioz table (SCIENCE.md §1): SET/RESET energy, BER
+// below the bound at the start and at the quoted endurance, failures within the preset's stated criterion.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "endurance/ber.hpp"
+#include "endurance/endurance.hpp"
+#include "scenario/scenario.hpp"
+
+namespace mc {
+namespace {
+
+DeviceModel preset_model(const std::string& preset, const std::string& extra = "") {
+  const std::string yaml = "workload: endurance\ndevice:\n  preset: " + preset + "\n" + extra + "endurance: {compliance: 200 uA}\n";
+  return parse_scenario(yaml, "ber.yaml").device;
+}
+
+TEST(Ber2t2rQuadrature, ClosedFormWithAFixedLrsAndLogNormalHrs) {
+  // No LRS spread, no LRS d2d, no read noise: P(μ ≤ B) = Q((ln μ − ln m_h) / sqrt(s² + s_d2d²)).
+  const DeviceModel m = preset_model("hfo2_2t2r_endurance",
+                                     "  lrs: {sigma_law: relative, sigma_a: 0, d2d_sigma_ln: 0}\n  read: {noise: none}\n");
+  const double want = normal_sf(std::log(300.0 / 8.0) / std::sqrt(0.9 * 0.9 + 0.3 * 0.3));
+  EXPECT_NEAR(ber_2t2r_fresh(m, 200.0f) / want, 1.0, 1e-6) << want;
+}
+
+/// Plain Monte Carlo of fresh pairs: per-pair error counts over `cycles` cycles (2 comparisons each); mean and
+/// its SE from the spread of the per-pair rates (pairs are independent, cycles of one pair share its d2d).
+struct Estimate {
+  double mean, se;
+};
+Estimate plain_ber(const DeviceModel& m, std::uint64_t pairs, std::uint64_t cycles) {
+  double s = 0, s2 = 0;
+  for (std::uint64_t p = 0; p < pairs; ++p) {
+    const CycleDevice a = cycle_device(m, draw_device(m, 2024u, 2 * p, 200.0f), 200.0f);
+    const CycleDevice b = cycle_device(m, draw_device(m, 2024u, 2 * p + 1, 200.0f), 200.0f);
+    double e = 0;
+    for (std::uint64_t c = 0; c < cycles; ++c) {
+      const CycleReads ra = device_cycle<SigmaLaw::kSqrt, ReadNoise::kGaussian>(m, a, 2024u, static_cast<std::uint32_t>(2 * p), 0, c);
+      const CycleReads rb = device_cycle<SigmaLaw::kSqrt, ReadNoise::kGaussian>(m, b, 2024u, static_cast<std::uint32_t>(2 * p + 1), 0, c);
+      e += errors_2t2r(ra, rb);
+    }
+    const double r = e / (2.0 * cycles);
+    s += r, s2 += r * r;
+  }
+  const double n = static_cast<double>(pairs), mean = s / n;
+  return {mean, std::sqrt((s2 / n - mean * mean) / (n - 1))};
+}
+
+TEST(Ber2t2rQuadrature, MatchesPlainMonteCarloOnFreshPairs) {
+  // Two windows: the endurance preset (BER ~7e-5) and a wider HRS (~1e-3); wear off. Tolerance 4 SE.
+  for (const char* hrs : {"", "  hrs: {sigma_ln: 1.2}\n"}) {
+    const DeviceModel m = preset_model("hfo2_2t2r_endurance", std::string(hrs) + "  wear: {weibull_scale: 1e15}\n");
+    ASSERT_EQ(m.sigma_law, SigmaLaw::kSqrt);
+    ASSERT_EQ(m.read_noise, ReadNoise::kGaussian);
+    const double q = ber_2t2r_fresh(m, 200.0f);
+    const Estimate e = plain_ber(m, 1500000, 4);
+    std::printf("fresh 2T2R BER: plain %.4g +- %.2g, quadrature %.4g\n", e.mean, e.se, q);
+    EXPECT_NEAR(e.mean, q, 4 * e.se) << "plain " << e.mean << " +- " << e.se << ", quadrature " << q;
+    EXPECT_LT(e.se, 0.1 * q) << "too few errors for this test to see a bias";
+  }
+}
+
+/// One row of the table: SET/RESET energy (pJ), BER bound, quoted endurance (cycles), and the preset's stated
+/// criterion on the failed fraction at that endurance.
+struct Row {
+  const char* preset;
+  double energy_pj, ber_bound, cycles, failed_max;
+};
+
+class PresetRow : public ::testing::TestWithParam<Row> {};
+
+TEST_P(PresetRow, MeetsItsRowOfTheTable) {
+  const Row r = GetParam();
+  const DeviceModel m = preset_model(r.preset);
+  // "~" in the table: within 10 %.
+  EXPECT_NEAR(set_energy(m, 200.0f), r.energy_pj, 0.1 * r.energy_pj);
+  EXPECT_NEAR(reset_energy(m), r.energy_pj, 0.1 * r.energy_pj);
+  const double fresh = ber_2t2r_fresh(m, 200.0f);
+  EXPECT_LT(fresh, r.ber_bound) << "BER at the start";
+  // At the quoted endurance: a rigorous upper bound (ber.hpp, not_fresh_fraction).
+  const double upper = fresh + 2 * not_fresh_fraction(m, r.cycles);
+  EXPECT_LT(upper, r.ber_bound) << "BER bound at " << r.cycles << " cycles: fresh " << fresh << " + 2 x "
+                                << not_fresh_fraction(m, r.cycles);
+  EXPECT_LE(lifetime_cdf(m, r.cycles), r.failed_max) << "failed fraction at the quoted endurance";
+  std::printf("%s: BER fresh %.3g, BER <= %.3g at %.0e cycles, failed %.3g\n", r.preset, fresh, upper, r.cycles,
+              lifetime_cdf(m, r.cycles));
+}
+
+INSTANTIATE_TEST_SUITE_P(Hfo2, PresetRow,
+                         ::testing::Values(Row{"hfo2_2t2r_typical", 300, 1e-7, 1e8, 1e-8},
+                                           Row{"hfo2_2t2r_endurance", 300, 1e-4, 1e10, 5e-6},
+                                           Row{"hfo2_2t2r_energy", 25, 1e-5, 1e8, 1e-6}),
+                         [](const auto& info) { return std::string(info.param.preset).substr(10); });
+
+}  // namespace
+}  // namespace mc
