@@ -311,10 +311,11 @@ void resolve_mcmc(Resolver& r, Scenario& s) {
   c.noise_sigma = r.number("mcmc.noise_sigma");
   c.bias = r.choice("mcmc.bias") == "true";
   c.model = r.choice("mcmc.model");
-  if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole)
+  if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole &&
+      !(c.task == McmcTask::kCsv && c.model == "linear"))  // csv + linear: the last column is a real-valued target
     throw InputError(r.mark("mcmc.model"), "mcmc.model", c.task == McmcTask::kLinearRegression
                          ? "task linear_regression needs model linear, got '" + c.model + "'"
-                         : "model linear is for task linear_regression (or cartpole); use logistic or mlp for task '" + task + "'");
+                         : "model linear is for task linear_regression, csv (a real-valued last column) or cartpole; use logistic or mlp for task '" + task + "'");
   if (c.task == McmcTask::kCartpole && c.model == "logistic")
     throw InputError(r.mark("mcmc.model"), "mcmc.model", "task cartpole takes a linear or mlp policy, got 'logistic'");
   c.hidden = static_cast<int>(r.number("mcmc.hidden"));

@@ -228,6 +228,19 @@ MC_HD float read_conductance(const DeviceModel& m, float g, float z, float u) {
   return g;
 }
 
+/// Mean LRS conductance (µS) of fresh devices SET at compliance i_c (µA), over d2d and c2c: the c2c spread is
+/// symmetric around the median, the d2d factor log-normal, E = median·e^{σ_d2d²/2} (clamping to [g_min, g_max]
+/// neglected).
+MC_HD float lrs_mean(const DeviceModel& m, float i_c) {
+  return lrs_median(m, i_c) * fast_exp(0.5f * m.lrs_d2d_sigma_ln * m.lrs_d2d_sigma_ln);
+}
+
+/// Mean HRS conductance (µS) of fresh devices: log-normal c2c times log-normal d2d, E = median·e^{(σ_c2c² +
+/// σ_d2d²)/2} (25 % above the median at the defaults 0.6 and 0.3; clamping neglected).
+MC_HD float hrs_mean(const DeviceModel& m) {
+  return m.hrs_median * fast_exp(0.5f * (m.hrs_sigma_ln * m.hrs_sigma_ln + m.hrs_d2d_sigma_ln * m.hrs_d2d_sigma_ln));
+}
+
 /// Energy (pJ) of one SET pulse at compliance i_c (µA): V·I·t.
 MC_HD float set_energy(const DeviceModel& m, float i_c) { return m.set_voltage * i_c * m.pulse_width * 1e6f; }
 /// Energy (pJ) of one RESET pulse.
