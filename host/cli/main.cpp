@@ -84,6 +84,12 @@ int cmd_validate(const std::string& file) {
     rows.push_back({"task", std::string(tasks[static_cast<int>(c.task)]) + (c.task == McmcTask::kCsv ? " (" + c.data + ")" : "")});
     rows.push_back({"model", c.model + (c.model == "mlp" ? fmt::format(", {} hidden", c.hidden) : std::string()) +
                                  (c.differential ? ", differential pairs" : ", one device vs a reference")});
+    const bool noisy = s.device.read_noise != ReadNoise::kNone && c.proposal == McmcProposal::kDevice;
+    rows.push_back({"acceptance", c.acceptance == McmcAcceptance::kPlain
+                                      ? std::string("plain (the chip's ratio: biased where write sigma depends on G)")
+                                      : noisy ? std::string("hastings, on noisy reads: pseudo-marginal, samples the posterior smoothed by the "
+                                                            "read noise (device.read.noise: none for the exact one)")
+                                              : std::string("hastings (exact: no read noise)")});
     rows.push_back({"chains x iterations", fmt::format("{} x {}{}", c.chains, c.iterations, plan.has_sweep ? " (point 0)" : "")});
     rows.push_back({"chain-steps", fmt::format("{:.3g}{}", work, plan.has_sweep ? " (all points)" : "")});
   } else {

@@ -120,7 +120,7 @@ std::vector<KeySpec> build() {
              "device: RESET then SET one device at the compliance whose median is its conductance; gaussian: ideal symmetric random walk (software baseline)."),
       num("mcmc.proposal_sigma", D::kNone, "0.05", 1e-9, 1e6, "gaussian: step sigma of the random walk, in weight units."),
       choice("mcmc.acceptance", {"plain", "hastings"}, "hastings",
-             "plain: min(1, posterior ratio) as the chip does; hastings: with q(x|x')/q(x'|x), exact for G-dependent, bounded writes."),
+             "plain: min(1, posterior ratio) as the chip does; hastings: with q(x|x')/q(x'|x) (and, for differential pairs, the box segment length of each weight), exact for G-dependent, bounded writes when device.read.noise is none. With read noise both score proposals on noisy reads (pseudo-marginal, as a chip does) and sample the posterior smoothed by the read noise."),
       choice("mcmc.restore", {"reprogram", "ideal"}, "reprogram",
              "A rejected write is restored by a verified rewrite (one more RESET+SET, energy, wear) or for free."),
       integer("mcmc.age_cycles", "0", 0, 1e12, "SET/RESET cycles every device has seen before the run (wear, worn-out devices)."),

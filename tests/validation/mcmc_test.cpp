@@ -22,6 +22,7 @@
 #include "workloads/mcmc.hpp"
 #include "workloads/mcmc_diagnostics.hpp"
 #include "workloads/run.hpp"
+#include "endurance/ber.hpp"  // Gauss-Hermite nodes
 
 namespace mc {
 namespace {
@@ -337,6 +338,50 @@ TEST(McmcValidation, SummaryWarnsWhenChainsHaveNotConverged) {
   const auto [good, good_row] = run_text(ideal, "ideal");
   EXPECT_EQ(good_row.at("converged"), "yes") << good_row.at("max_rhat") << " " << good_row.at("rhat_test_log_likelihood");
   for (const auto& r : good.rows) EXPECT_EQ(r.first.find("NOT CONVERGED"), std::string::npos);
+}
+
+TEST(McmcValidation, ReadNoiseMakesHastingsSampleTheSmoothedPosterior) {
+  // One weight w = (G - g_ref)·s read with 10 % Gaussian noise: each proposal is scored on a noisy read of its
+  // devices and the accepted noisy score is kept (pseudo-marginal, as a chip does). The chain's stationary
+  // density over G is then E_z[post((G(1 + 0.1 z) - g_ref)·s)] (post: the exact Gaussian posterior; z by
+  // Gauss-Hermite, G on a grid), wider than the exact posterior. Checks: the chain's mean and sd match the
+  // smoothed target within 4 SE (mean: MCSE; sd: sd / sqrt(2 ESS)), and diagnostics.csv's z_sd against the
+  // exact posterior shows the widening (> 4).
+  std::string yaml = one_weight("hastings");
+  yaml.replace(yaml.find("  read: {noise: none}"), 21, "  read: {noise: gaussian, sigma_rel: 0.1}");
+  yaml.replace(yaml.find("iterations: 100"), 15, "iterations: 4000");
+  yaml += "  diagnostic_chains: 256\n  trace_chains: 0\n  stored_samples: 0\n  burn_in: 0.2\n";
+  const Scenario s = parse_scenario(yaml, "noisy.yaml");
+  const McmcProblem pb = make_mcmc_problem(s);
+  const double mu = pb.analytic_mean[0], sd = std::sqrt(pb.analytic_cov[0]), scale = 0.02, g_ref = 40.0;
+  double m0 = 0, m1 = 0, m2 = 0;
+  for (double g = 0.5; g < 140.0; g += 0.01) {
+    double f = 0;
+    for (int i = 0; i < 8; ++i) {
+      const double w = (g * (1 + 0.1 * kGh8X[i]) - g_ref) * scale;
+      f += kGh8W[i] * std::exp(-0.5 * (w - mu) * (w - mu) / (sd * sd));
+    }
+    const double w = (g - g_ref) * scale;
+    m0 += f, m1 += f * w, m2 += f * w * w;
+  }
+  const double s_mean = m1 / m0, s_sd = std::sqrt(m2 / m0 - s_mean * s_mean);
+  const fs::path out = fs::temp_directory_path() / ("mc_mcmc_noisy" + std::to_string(::getpid()));
+  fs::remove_all(out);
+  RunOptions opt;
+  opt.out_dir = out.string();
+  opt.quiet = true;
+  Backend cpu;
+  cpu.name = "cpu";
+  run_scenario(s, cpu, opt);
+  const CsvFile d = read_csv(opt.out_dir + "/diagnostics.csv");
+  fs::remove_all(out);
+  const auto col = [&](const char* name) { return std::stod(d.rows.at(0).at(d.column(name))); };
+  const double se_sd = s_sd / std::sqrt(2 * col("ess_bulk"));
+  EXPECT_NEAR(col("mean"), s_mean, 4 * col("mcse_mean"));
+  EXPECT_NEAR(col("sd"), s_sd, 4 * se_sd) << "exact sd " << sd;
+  EXPECT_GT(s_sd - sd, 6 * se_sd) << "the smoothing is too small for this test to see";
+  EXPECT_GT(col("z_sd"), 4.0);
+  std::printf("noisy reads: sd %.5f, smoothed target %.5f, exact %.5f (z_sd %.1f)\n", col("sd"), s_sd, sd, col("z_sd"));
 }
 
 TEST(McmcValidation, BreastCancerReachesTheChipsAccuracy) {
