@@ -65,6 +65,44 @@ TEST(Ber2t2rQuadrature, MatchesPlainMonteCarloOnFreshPairs) {
   }
 }
 
+/// Plain Monte Carlo of the 2T2R BER at one 1-based cycle t over `pairs` pairs (each its own d2d, lifetime
+/// and failure draw): mean and SE from the per-pair error rates.
+Estimate plain_ber_at(const DeviceModel& m, std::uint64_t pairs, std::uint64_t t) {
+  double s = 0, s2 = 0;
+  for (std::uint64_t p = 0; p < pairs; ++p) {
+    CycleReads r[2];
+    for (int d = 0; d < 2; ++d) {
+      const std::uint64_t dev = 2 * p + d;
+      const CycleDevice c = cycle_device(m, draw_device(m, 77u, dev, 200.0f), 200.0f);
+      r[d] = device_cycle<SigmaLaw::kSqrt, ReadNoise::kGaussian>(m, c, 77u, static_cast<std::uint32_t>(dev),
+                                                                 static_cast<std::uint32_t>(dev >> 32), t - 1);
+    }
+    const double e = errors_2t2r(r[0], r[1]) / 2.0;
+    s += e, s2 += e * e;
+  }
+  const double n = static_cast<double>(pairs), mean = s / n;
+  return {mean, std::sqrt((s2 / n - mean * mean) / (n - 1))};
+}
+
+TEST(Ber2t2rQuadrature, FullQuadratureMatchesTheFreshClosedFormAndPlainMonteCarloWithWear) {
+  // Fresh population: the full quadrature (states, wear, stuck) reduces to ber_2t2r_fresh (1e-3 relative).
+  const DeviceModel fresh = preset_model("hfo2_2t2r_endurance", "  wear: {weibull_scale: 1e15}\n");
+  const BerQuadrature q0 = ber_2t2r_quadrature(fresh, 200.0f, 1.0);
+  EXPECT_NEAR(q0.ber / ber_2t2r_fresh(fresh, 200.0f), 1.0, 1e-3);
+  EXPECT_LT(q0.err, 1e-3 * q0.ber);
+  // A short-lived typical device (scale 1e6 cycles): at 1e4 and 3e4 cycles the errors come from wearing and
+  // stuck devices (fresh pairs err at 6e-14). Plain Monte Carlo over 2e6 pairs at that cycle; 4 SE plus the
+  // quadrature's own error estimate.
+  const DeviceModel worn = preset_model("hfo2_2t2r_typical", "  wear: {weibull_scale: 1e6}\n");
+  for (std::uint64_t t : {10000ull, 30000ull}) {
+    const BerQuadrature q = ber_2t2r_quadrature(worn, 200.0f, static_cast<double>(t));
+    const Estimate e = plain_ber_at(worn, 2000000, t);
+    std::printf("t = %llu: plain %.4g +- %.2g, quadrature %.4g (err %.2g)\n", static_cast<unsigned long long>(t), e.mean, e.se, q.ber, q.err);
+    EXPECT_NEAR(e.mean, q.ber, 4 * e.se + q.err);
+    EXPECT_LT(e.se, 0.1 * q.ber);
+  }
+}
+
 /// One row of the table: SET/RESET energy (pJ), BER bound, quoted endurance (cycles), and the preset's stated
 /// criterion on the failed fraction at that endurance.
 struct Row {
