@@ -594,6 +594,11 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
     if (e.devices % 2) throw InputError(r.mark("endurance.devices"), "endurance.devices", "must be even: devices are simulated as 2T2R pairs, got " + std::to_string(e.devices));
     e.cycles = static_cast<std::uint64_t>(r.number("endurance.cycles"));
     e.checkpoints = r.int_list("endurance.checkpoints");
+    e.ber_estimate_cycles = r.int_list("endurance.ber_estimate_cycles");
+    if (e.ber_estimate_cycles.size() > 100)
+      throw InputError(r.mark("endurance.ber_estimate_cycles"), "endurance.ber_estimate_cycles", "at most 100 cycle counts (each takes about a second), got " + std::to_string(e.ber_estimate_cycles.size()));
+    if (!e.ber_estimate_cycles.empty() && s.device.read_noise == ReadNoise::kLaplace)
+      throw InputError(r.mark("endurance.ber_estimate_cycles"), "endurance.ber_estimate_cycles", "the quadrature integrates gaussian or no read noise, not device.read.noise: laplace");
     const int per_decade = static_cast<int>(r.number("endurance.checkpoints_per_decade"));
     if (e.checkpoints.empty()) {
       e.checkpoints = log_checkpoints(e.cycles, per_decade);

@@ -87,6 +87,8 @@ std::vector<KeySpec> build() {
       integer("endurance.devices", "100000", 2, 1e12, "Devices simulated, in 2T2R pairs (must be even)."),
       integer("endurance.cycles", "1000000", 1, 1e14, "SET/RESET cycles per device."),
       int_list("endurance.checkpoints", 1, 1e14, "Cycle counts where statistics are taken (default: log-spaced, see checkpoints_per_decade)."),
+      int_list("endurance.ber_estimate_cycles", 1, 1e15,
+               "Cycle counts where the 2T2R BER is also computed by quadrature over every device state (kernels/endurance/ber.hpp: reaches 1e-15, beyond plain Monte Carlo; any count, not only simulated ones) into ber_estimate.csv; results.csv then holds the estimate at the last cycle. Empty: off."),
       integer("endurance.checkpoints_per_decade", "4", 1, 100, "Log-spaced checkpoints per decade when checkpoints is not given."),
       num("endurance.compliance", D::kCurrent, "66.7 uA", 1e-3, 1e6, "SET compliance current of every cycle."),
       num("endurance.read_threshold", D::kConductance, "20 uS", 0, 1e7, "1T1R read threshold: reads at or above it are LRS."),

@@ -10,7 +10,12 @@
 
 #include "endurance/ber.hpp"
 #include "endurance/endurance.hpp"
+#include "io/csv.hpp"
 #include "scenario/scenario.hpp"
+#include "workloads/run.hpp"
+
+#include <filesystem>
+#include <unistd.h>
 
 namespace mc {
 namespace {
@@ -101,6 +106,38 @@ TEST(Ber2t2rQuadrature, FullQuadratureMatchesTheFreshClosedFormAndPlainMonteCarl
     EXPECT_NEAR(e.mean, q.ber, 4 * e.se + q.err);
     EXPECT_LT(e.se, 0.1 * q.ber);
   }
+}
+
+TEST(Ber2t2rQuadrature, EnduranceRunWritesTheEstimateBesideItsMonteCarloRate) {
+  // endurance.ber_estimate_cycles: ber_estimate.csv holds the quadrature at each listed cycle, results.csv the
+  // estimate at the last simulated cycle with its error and method. A short-lived typical device (scale 2e4)
+  // makes the Monte Carlo rate of the last interval (cycles 1751-1760 of 1e5 pairs) comparable, within 4 SE with
+  // SE <= sqrt(BER / pairs) (pairs are the independent units: a stuck device errs every cycle, and a pair's
+  // error rate r in [0, 1] has variance <= E[r]); the quadrature is taken mid-interval (1755).
+  const std::string yaml = R"(workload: endurance
+seed: 9
+device: {preset: hfo2_2t2r_typical, wear: {weibull_scale: 2e4}}
+endurance: {devices: 200000, cycles: 1760, checkpoints: [1750, 1760], compliance: 200 uA, read_threshold: 40 uS,
+            ber_estimate_cycles: [1, 1755, 1e9]}
+)";
+  const Scenario s = parse_scenario(yaml, "ber_run.yaml");
+  const std::string out = (std::filesystem::temp_directory_path() / ("mc_ber_run_" + std::to_string(::getpid()))).string();
+  std::filesystem::remove_all(out);
+  RunOptions opt;
+  opt.out_dir = out;
+  opt.quiet = true;
+  run_scenario(s, choose_backend("cpu", 0), opt);
+  const CsvFile r = read_csv(out + "/results.csv"), t = read_csv(out + "/ber_estimate.csv");
+  std::filesystem::remove_all(out);
+  EXPECT_EQ(r.rows[0][r.column("ber_2t2r_method")], "quadrature");
+  const double at_end = std::stod(r.rows[0][r.column("ber_2t2r_estimate")]);
+  EXPECT_NEAR(at_end / ber_2t2r_quadrature(s.device, 200.0f, 1760.0).ber, 1.0, 1e-6);
+  ASSERT_EQ(t.rows.size(), 3u);
+  const double mid = std::stod(t.rows[1][t.column("ber_2t2r")]);
+  const double mc = std::stod(r.rows[0][r.column("ber_2t2r_last_interval")]);
+  EXPECT_NEAR(mc, mid, 4 * std::sqrt(mid / 1e5)) << "Monte Carlo " << mc << ", quadrature " << mid;
+  std::printf("endurance run: Monte Carlo %.4g, quadrature %.4g\n", mc, mid);
+  EXPECT_GT(std::stod(t.rows[2][t.column("ber_2t2r")]), 0.1) << "worn out at 1e9 cycles";
 }
 
 /// One row of the table: SET/RESET energy (pJ), BER bound, quoted endurance (cycles), and the preset's stated
