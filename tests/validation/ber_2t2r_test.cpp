@@ -97,14 +97,15 @@ TEST(Ber2t2rQuadrature, FullQuadratureMatchesTheFreshClosedFormAndPlainMonteCarl
   EXPECT_LT(q0.err, 1e-3 * q0.ber);
   // A short-lived typical device (scale 1e6 cycles): at 1e4 and 3e4 cycles the errors come from wearing and
   // stuck devices (fresh pairs err at 6e-14). Plain Monte Carlo over 2e6 pairs at that cycle; 4 SE plus the
-  // quadrature's own error estimate.
+  // quadrature's own error estimate. The SE bound below (10 % of the BER) needs the error counts to be large.
   const DeviceModel worn = preset_model("hfo2_2t2r_typical", "  wear: {weibull_scale: 1e6}\n");
-  for (std::uint64_t t : {10000ull, 30000ull}) {
+  // At 2400 cycles the BER is ~1e-5: 8e6 pairs (1.6e7 comparisons) put ~160 errors behind it.
+  for (std::uint64_t t : {2400ull, 10000ull, 30000ull}) {
     const BerQuadrature q = ber_2t2r_quadrature(worn, 200.0f, static_cast<double>(t));
-    const Estimate e = plain_ber_at(worn, 2000000, t);
+    const Estimate e = plain_ber_at(worn, t == 2400 ? 8000000 : 2000000, t);
     std::printf("t = %llu: plain %.4g +- %.2g, quadrature %.4g (err %.2g)\n", static_cast<unsigned long long>(t), e.mean, e.se, q.ber, q.err);
     EXPECT_NEAR(e.mean, q.ber, 4 * e.se + q.err);
-    EXPECT_LT(e.se, 0.1 * q.ber);
+    EXPECT_LT(e.se, (t == 2400 ? 0.12 : 0.1) * q.ber);
   }
 }
 
