@@ -15,6 +15,7 @@
 #include "workloads/run.hpp"
 
 #include <filesystem>
+#include <ostream>
 #include <unistd.h>
 
 namespace mc {
@@ -147,6 +148,8 @@ struct Row {
   const char* preset;
   double energy_pj, ber_bound, cycles, failed_max;
 };
+
+void PrintTo(const Row& r, std::ostream* os) { *os << r.preset; }  // test names without a byte dump
 
 class PresetRow : public ::testing::TestWithParam<Row> {};
 
