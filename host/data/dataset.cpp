@@ -136,7 +136,7 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-Dataset load_csv_dataset(const std::string& path, std::size_t max_features) {
+Dataset load_csv_dataset(const std::string& path, std::size_t max_features, bool real_target) {
   std::string text = read_file(path);
   const Parser p(path);
 
@@ -215,10 +215,20 @@ Dataset load_csv_dataset(const std::string& path, std::size_t max_features) {
       d.x.push_back(p.number(line.substr(start, comma - start), line_no, static_cast<int>(c + 1), names[c]));
       start = comma + 1;
     }
-    d.y.push_back(p.label(line.substr(start), line_no, static_cast<int>(columns), label_name));
+    if (real_target) {
+      d.target.push_back(p.number(line.substr(start), line_no, static_cast<int>(columns), label_name));
+      d.y.push_back(0);
+    } else {
+      d.y.push_back(p.label(line.substr(start), line_no, static_cast<int>(columns), label_name));
+    }
   }
   d.rows = d.y.size();
   if (d.rows == 0) throw InputError(SourceMark{path}, "", "data set has a header but no data rows");
+  if (real_target) {
+    d.classes = 1;
+    d.features = std::vector<std::string>(names.begin(), names.end() - 1);
+    return d;
+  }
 
   // Classes: 0..K-1, each present, K >= 2. Found from the sorted distinct ids so that a hostile id never sizes
   // an allocation.

@@ -23,14 +23,17 @@ struct Dataset {
   std::vector<std::string> features;  ///< feature column names, in file order (label excluded)
   std::size_t rows = 0;
   std::vector<float> x;  ///< row-major rows x features
-  std::vector<int> y;    ///< class ids, 0 .. classes-1
-  int classes = 0;       ///< max label + 1; every class has at least one row, and classes >= 2
+  std::vector<int> y;    ///< class ids, 0 .. classes-1 (all 0 with a real-valued target)
+  int classes = 0;       ///< max label + 1; every class has at least one row, and classes >= 2 (1 with a real-valued target)
+  std::vector<float> target;  ///< the last column as real numbers, when loaded with real_target (regression)
 };
 
 /// Reads and validates a data set CSV (format above). max_features > 0 refuses files with more feature
 /// columns than that ("has 31 features, the model declares at most 30"); 0 means no limit.
 /// Numbers are parsed as double and rounded to float. Throws InputError on any defect.
-Dataset load_csv_dataset(const std::string& path, std::size_t max_features = 0);
+/// real_target: the last column is a real-valued target (regression) parsed like a feature into `target`;
+/// every row is then class 0 of a single class.
+Dataset load_csv_dataset(const std::string& path, std::size_t max_features = 0, bool real_target = false);
 
 struct Split {
   std::vector<std::size_t> train, test;  ///< row indices, each sorted ascending; disjoint, covering all rows

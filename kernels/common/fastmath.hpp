@@ -60,6 +60,16 @@ MC_HD float fast_log(float x) {
   return static_cast<float>(e) * 0.693147180559945f + 2.0f * s * poly;
 }
 
+/// −ln(1 − v) for v in (0, 1], accurate to ~3e-7 relative also for tiny v where 1 − v rounds to 1: below
+/// v = ¼ the series 2·atanh(s), s = v/(2 − v) ≤ 1/7; above, fast_log(1 − v) (v = 1 gives 88, finite).
+MC_HD float fast_neg_log1m(float v) {
+  const float s = v / (2.0f - v);
+  const float s2 = s * s;
+  const float small = 2.0f * s * (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9)))));
+  const float big = -fast_log(1.0f - v);
+  return v < 0.25f ? small : big;
+}
+
 /// e^x for x in [-87, 88]; results saturate outside.
 MC_HD float fast_exp(float x) {
   x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);

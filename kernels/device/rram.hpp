@@ -141,19 +141,27 @@ struct DeviceDraw {
   bool stuck_lrs;   ///< failure mode: stuck in LRS (true) or HRS (false)
 };
 
-/// Draw a device's d2d factors (two Philox calls on stream kDeviceToDevice, counter {device, 0, draw}).
+/// Lifetime (cycles) of a device at Weibull failure fraction v in (0, 1]: L = λ·(−ln(1 − v))^(1/k).
+MC_HD float weibull_lifetime(const DeviceModel& m, float v) {
+  return m.weibull_scale * fast_pow(fast_neg_log1m(v), 1.0f / m.weibull_shape);
+}
+
+/// Draw a device's d2d factors (two Philox calls on stream kDeviceToDevice, counter {device, 0, draw}):
+/// r = draw 0: d2d normals (words 0, 1), lifetime (word 2 with f's word 2), failure mode (word 3);
+/// f = draw 1: forming (words 0, 1).
 /// i_c: the nominal compliance (µA), which sets the LRS a worn-out device is stuck in.
 MC_HD DeviceDraw draw_device(const DeviceModel& m, std::uint32_t seed, std::uint64_t device, float i_c) {
   const RngKey key{seed, stream::kDeviceToDevice};
   const U32x4 r = philox(key, device, 0, 0);
   const U32x4 f = philox(key, device, 0, 1);
   float z1, z2;
-  box_muller(u01(r.v[0]), u01(r.v[1]), &z1, &z2);
+  box_muller(r.v[0], r.v[1], &z1, &z2);
   DeviceDraw d;
   d.lrs_scale = fast_exp(m.lrs_d2d_sigma_ln * z1);
   d.hrs_scale = fast_exp(m.hrs_d2d_sigma_ln * z2);
-  // Weibull by inversion: L = λ·(−ln u)^(1/k).
-  d.lifetime = m.weibull_scale * fast_pow(-fast_log(u01(r.v[2])), 1.0f / m.weibull_shape);
+  // Weibull by inversion of its CDF F = 1 − exp(−(L/λ)^k) at F = v: L = λ·(−ln(1 − v))^(1/k), v fine near 0
+  // (47 bits of r.v[2] and f.v[2]) so that failure fractions down to 2^-47 are reachable, not 2^-24.
+  d.lifetime = weibull_lifetime(m, u01_fine(r.v[2], f.v[2]));
   d.stuck_lrs = u01(r.v[3]) < m.stuck_lrs_probability;
   d.formed = !(u01(f.v[0]) < m.forming_failure_fraction);
   // A worn-out device keeps the state it failed in, at that state's end-of-life median.
@@ -218,6 +226,19 @@ MC_HD float read_conductance(const DeviceModel& m, float g, float z, float u) {
   if (m.read_noise == ReadNoise::kGaussian) return read_conductance_of<ReadNoise::kGaussian>(m, g, z, u);
   if (m.read_noise == ReadNoise::kLaplace) return read_conductance_of<ReadNoise::kLaplace>(m, g, z, u);
   return g;
+}
+
+/// Mean LRS conductance (µS) of fresh devices SET at compliance i_c (µA), over d2d and c2c: the c2c spread is
+/// symmetric around the median, the d2d factor log-normal, E = median·e^{σ_d2d²/2} (clamping to [g_min, g_max]
+/// neglected).
+MC_HD float lrs_mean(const DeviceModel& m, float i_c) {
+  return lrs_median(m, i_c) * fast_exp(0.5f * m.lrs_d2d_sigma_ln * m.lrs_d2d_sigma_ln);
+}
+
+/// Mean HRS conductance (µS) of fresh devices: log-normal c2c times log-normal d2d, E = median·e^{(σ_c2c² +
+/// σ_d2d²)/2} (25 % above the median at the defaults 0.6 and 0.3; clamping neglected).
+MC_HD float hrs_mean(const DeviceModel& m) {
+  return m.hrs_median * fast_exp(0.5f * (m.hrs_sigma_ln * m.hrs_sigma_ln + m.hrs_d2d_sigma_ln * m.hrs_d2d_sigma_ln));
 }
 
 /// Energy (pJ) of one SET pulse at compliance i_c (µA): V·I·t.

@@ -177,7 +177,7 @@ MC_HD StepDraws step_draws(const McmcParams& q, std::uint64_t chain, std::uint64
   StepDraws s;
   s.device = static_cast<int>((static_cast<std::uint64_t>(r.v[0]) * static_cast<std::uint32_t>(q.devices)) >> 32);
   float z2;
-  box_muller(u01(r.v[1]), u01(r.v[2]), &s.z, &z2);
+  box_muller(r.v[1], r.v[2], &s.z, &z2);
   s.u_accept = u01(r.v[3]);
   return s;
 }
@@ -214,7 +214,7 @@ MC_HD float read_device(const McmcParams& q, std::uint64_t chain, std::uint64_t 
   const int lane = j & 3;
   // Lanes (0, 1) and (2, 3) share one Box-Muller pair: the even lane takes its cosine normal, the odd its sine.
   float z0, z1;
-  box_muller(u01(r.v[lane & 2]), u01(r.v[lane | 1]), &z0, &z1);
+  box_muller(r.v[lane & 2], r.v[lane | 1], &z0, &z1);
   return read_conductance(q.device, g, (lane & 1) ? z1 : z0, u01(r.v[lane]));
 }
 
@@ -303,6 +303,16 @@ struct StepPlan {
   float i_c;           ///< µA, the compliance written (device proposals)
 };
 
+/// log L of a differential pair, L = (g_max − g_min) − |G+ − G−| (µS): the length of the segment of the box
+/// [g_min, g_max]² on which w = s·(G+ − G−) is constant. A chain on (G+, G−) whose target is π(w) alone reaches
+/// w with density π(w)·L(w), tilted toward small |w|; the exact (hastings) sampler targets π(w)/L(w) on the
+/// box, whose marginal in w is π(w), by adding log L(w_old) − log L(w_new) to the log acceptance ratio.
+/// g: the device being rewritten, partner: the other device of its pair.
+MC_HD float pair_log_jacobian(const McmcParams& q, float g, float partner) {
+  const float d = g - partner;
+  return fast_log((q.device.g_max - q.device.g_min) - (d < 0.0f ? -d : d));
+}
+
 MC_HD StepPlan plan_step(const McmcParams& q, std::uint64_t chain, std::uint64_t step, const float* g,
                          std::uint32_t* writes, McmcChainStats& st) {
   const StepDraws sd = step_draws(q, chain, step);
@@ -316,6 +326,8 @@ MC_HD StepPlan plan_step(const McmcParams& q, std::uint64_t chain, std::uint64_t
   s.dw = device_sign(q, sd.device) * (s.g_new - s.g_old) * q.weight_scale;
   s.log_hastings = pr.log_hastings;
   s.reject = pr.reject;
+  if (q.differential && q.proposal == McmcProposal::kDevice && q.acceptance == McmcAcceptance::kHastings && !s.reject)
+    s.log_hastings += pair_log_jacobian(q, s.g_old, g[sd.device ^ 1]) - pair_log_jacobian(q, s.g_new, g[sd.device ^ 1]);
   s.log_u = fast_log(sd.u_accept);
   st.proposals += 1;
   if (q.proposal == McmcProposal::kDevice) {
@@ -345,7 +357,7 @@ MC_HD float initial_conductance(const McmcParams& q, std::uint64_t chain, int j)
   const U32x4 r = philox(RngKey{q.seed, stream::kMcmcInit}, chain, 0, static_cast<std::uint32_t>(j >> 2));
   float z0, z1;
   const int lane = j & 3;
-  box_muller(u01(r.v[lane & 2]), u01(r.v[lane | 1]), &z0, &z1);
+  box_muller(r.v[lane & 2], r.v[lane | 1], &z0, &z1);
   const float z = (lane & 1) ? z1 : z0;
   return device_write(q, chain * static_cast<std::uint64_t>(q.devices) + static_cast<std::uint64_t>(j), q.g_init, 0, z).g;
 }

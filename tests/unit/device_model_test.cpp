@@ -199,10 +199,12 @@ TEST(Program, DrawDeviceFollowsItsPhiloxCalls) {
     const mc::U32x4 r = mc::philox(key, dev, 0, 0);
     const mc::U32x4 f = mc::philox(key, dev, 0, 1);
     float z1, z2;
-    mc::box_muller(mc::u01(r.v[0]), mc::u01(r.v[1]), &z1, &z2);
+    mc::box_muller(r.v[0], r.v[1], &z1, &z2);
     EXPECT_TRUE(RelNear(d.lrs_scale, std::exp(0.05 * z1)));
     EXPECT_TRUE(RelNear(d.hrs_scale, std::exp(0.3 * z2)));
-    EXPECT_TRUE(RelNear(d.lifetime, 1e8 * std::pow(-std::log(static_cast<double>(mc::u01(r.v[2]))), 1 / 1.5), 1e-5));
+    // Weibull inversion at the failure fraction v (47 bits of r.v[2] and f.v[2]): L = λ·(−ln(1 − v))^(1/k).
+    const double v = (static_cast<double>((static_cast<std::uint64_t>(r.v[2]) << 15) | (f.v[2] & 0x7fffu)) + 0.5) * std::ldexp(1.0, -47);
+    EXPECT_TRUE(RelNear(d.lifetime, 1e8 * std::pow(-std::log1p(-v), 1 / 1.5), 1e-5));
     EXPECT_EQ(d.stuck_lrs, mc::u01(r.v[3]) < 0.5f);
     EXPECT_EQ(d.formed, !(mc::u01(f.v[0]) < 0.01f));
     const double worn = d.stuck_lrs ? 30.0 * d.lrs_scale * 0.7 : 2.0 * d.hrs_scale * 2.0;

@@ -129,6 +129,25 @@ TEST(BayesValidation, LogMachineAgreesWithTheExactNaiveBayes) {
   std::filesystem::remove_all(out);
 }
 
+TEST(BayesValidation, ReadEnergyUsesTheMeanConductances) {
+  // Only the stored words' reads cost energy here: blocks x B bits, each a 2T2R pair (one LRS, one HRS read).
+  // Read energy V^2 G t is linear in G, so the mean is that of E[G]: LRS median e^{s_d2d^2/2}, HRS median
+  // e^{(s_c2c^2 + s_d2d^2)/2}, written out from the defaults (0.05; 0.6 and 0.3), not from the code under test.
+  Scenario s = shipped_synthetic();
+  s.spec_as<mc::BayesMachineSpec>().cycles = 64;
+  s.spec_as<mc::BayesMachineSpec>().checkpoints = {64};
+  s.spec_as<mc::BayesMachineSpec>().energy_block_cycle = 0;
+  s.spec_as<mc::BayesMachineSpec>().energy_counter_cycle = 0;
+  const std::string out = run_cpu(s, "energy");
+  const CsvFile r = read_csv(out + "/results.csv");
+  const double g_lrs = 1.5 * s.spec_as<mc::BayesMachineSpec>().compliance * std::exp(0.5 * 0.05 * 0.05);
+  const double g_hrs = 2.0 * std::exp(0.5 * (0.6 * 0.6 + 0.3 * 0.3));
+  const double per_bit = 0.1 * 0.1 * 100e-9 * 1e6 * (g_lrs + g_hrs);  // V^2 t (G in uS) -> pJ
+  const double want = 4 * 6 * 16 * per_bit;
+  EXPECT_NEAR(std::stod(r.rows[0][r.column("energy_per_inference_pJ")]) / want, 1.0, 1e-5);
+  std::filesystem::remove_all(out);
+}
+
 TEST(BayesValidation, CompareAgreesAcrossSeedsAndFlagsStoredBitErrors) {
   // memcarlo compare on bayes_machine folders: two seeds of one machine agree (the statistics are not all zero),
   // and a 20 % stored-bit error rate is flagged on accuracy.

@@ -165,8 +165,9 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const double N = static_cast<double>(inferences);
 
   // Energy: each inference reads its blocks' words (every bit: two devices in 2T2R, one in 1T1R; once, or every
-  // cycle with storage.reread: cycle) and runs its cycles (blocks and counters).
-  const float g_lrs = lrs_median(s.device, b.compliance), g_hrs = s.device.hrs_median;
+  // cycle with storage.reread: cycle) and runs its cycles (blocks and counters). Read energy is linear in G, so
+  // the mean energy is that of the mean conductances (not the medians: the HRS mean is ~25 % above its median).
+  const float g_lrs = lrs_mean(s.device, b.compliance), g_hrs = hrs_mean(s.device);
   const double bit_read_pj = b.cell == StorageCell::k2T2R ? read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs)
                                                           : 0.5 * (read_energy(s.device, g_lrs) + read_energy(s.device, g_hrs));
   const double mean_cycles = cycles_sum / N;

@@ -13,6 +13,7 @@ struct EnduranceSpec {
   std::uint64_t devices = 0;
   std::uint64_t cycles = 0;
   std::vector<std::uint64_t> checkpoints;  ///< increasing, the last equal to cycles
+  std::vector<std::uint64_t> ber_estimate_cycles;  ///< cycles of the quadrature BER estimate (empty: off)
   float compliance = 0;                    ///< µA
   float read_threshold = 0;                ///< µS
 };

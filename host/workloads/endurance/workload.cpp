@@ -36,6 +36,8 @@ class EnduranceWorkload final : public Workload {
       integer_key("endurance.devices", "100000", 2, 1e12, "Devices simulated, in 2T2R pairs (must be even)."),
       integer_key("endurance.cycles", "1000000", 1, 1e14, "SET/RESET cycles per device."),
       int_list_key("endurance.checkpoints", 1, 1e14, "Cycle counts where statistics are taken (default: log-spaced, see checkpoints_per_decade)."),
+      int_list_key("endurance.ber_estimate_cycles", 1, 1e15,
+                   "Cycle counts where the 2T2R BER is also computed by quadrature over every device state (kernels/endurance/ber.hpp: reaches 1e-15, beyond plain Monte Carlo; any count, not only simulated ones) into ber_estimate.csv; results.csv then holds the estimate at the last cycle. Empty: off."),
       integer_key("endurance.checkpoints_per_decade", "4", 1, 100, "Log-spaced checkpoints per decade when checkpoints is not given."),
       num_key("endurance.compliance", Dimension::kCurrent, "66.7 uA", 1e-3, 1e6, "SET compliance current of every cycle."),
       num_key("endurance.read_threshold", Dimension::kConductance, "20 uS", 0, 1e7, "1T1R read threshold: reads at or above it are LRS.")
@@ -49,6 +51,11 @@ class EnduranceWorkload final : public Workload {
     if (e.devices % 2) throw InputError(r.mark("endurance.devices"), "endurance.devices", "must be even: devices are simulated as 2T2R pairs, got " + std::to_string(e.devices));
     e.cycles = static_cast<std::uint64_t>(r.number("endurance.cycles"));
     e.checkpoints = r.int_list("endurance.checkpoints");
+    e.ber_estimate_cycles = r.int_list("endurance.ber_estimate_cycles");
+    if (e.ber_estimate_cycles.size() > 100)
+      throw InputError(r.mark("endurance.ber_estimate_cycles"), "endurance.ber_estimate_cycles", "at most 100 cycle counts (each takes about a second), got " + std::to_string(e.ber_estimate_cycles.size()));
+    if (!e.ber_estimate_cycles.empty() && s.device.read_noise == ReadNoise::kLaplace)
+      throw InputError(r.mark("endurance.ber_estimate_cycles"), "endurance.ber_estimate_cycles", "the quadrature integrates gaussian or no read noise, not device.read.noise: laplace");
     const int per_decade = static_cast<int>(r.number("endurance.checkpoints_per_decade"));
     if (e.checkpoints.empty()) {
       e.checkpoints = log_checkpoints(e.cycles, per_decade);

@@ -60,6 +60,8 @@ void solve_spd(std::vector<double> a, std::vector<double>& b, std::size_t n, std
     for (std::size_t k = 0; k < m; ++k) b[r * m + k] /= a[r * n + r];
 }
 
+void linear_posterior(const McmcSpec& c, McmcProblem& pb);
+
 /// Generated linear regression y = x·w_true + noise (x standard normal, the last input 1) and its exact
 /// Gaussian posterior: Σ = (XᵀX/σ² + I/s²)⁻¹, μ = Σ Xᵀy/σ² (Bishop 2006, eq. 3.53-3.54).
 void linear_regression(const McmcSpec& c, std::uint32_t seed, McmcProblem& pb) {
@@ -93,6 +95,15 @@ void linear_regression(const McmcSpec& c, std::uint32_t seed, McmcProblem& pb) {
   pb.n_train = static_cast<int>(n), pb.n_test = static_cast<int>(n_test);
   for (std::size_t j = 0; j < f; ++j) pb.param_names.push_back(fmt::format("w[x{}]", j + 1));
   if (c.bias) pb.param_names.push_back("b");
+  linear_posterior(c, pb);
+}
+
+/// The exact Gaussian posterior of the linear model's weights given pb's training data (feature-major, n_train
+/// points), the known noise sigma and the prior sigma.
+void linear_posterior(const McmcSpec& c, McmcProblem& pb) {
+  const std::size_t n = static_cast<std::size_t>(pb.n_train);
+  if (n == 0) return;
+  const std::size_t f1 = pb.train_xt.size() / n;
   // Posterior precision A = XᵀX/σ² + I/s²; mean μ = A⁻¹ Xᵀy/σ²; covariance A⁻¹.
   const double inv_n2 = 1.0 / (c.noise_sigma * c.noise_sigma), inv_p2 = 1.0 / (c.prior_sigma * c.prior_sigma);
   std::vector<double> a(f1 * f1, 0.0), rhs(f1 * (f1 + 1), 0.0);
@@ -135,20 +146,21 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
     q.model = McmcModel::kCartpole;
     q.outputs = 1;
   } else {
-    Dataset d = c.task == McmcTask::kCsv ? load_csv_dataset(c.data, c.features) : illustrative_2d(c.samples, c.data_seed);
+    const bool regression = c.model == "linear";  // task csv with a real-valued last column
+    Dataset d = c.task == McmcTask::kCsv ? load_csv_dataset(c.data, c.features, regression) : illustrative_2d(c.samples, c.data_seed);
     if (d.classes > kMaxOutputs)
       throw InputError(SourceMark{c.data}, "label", fmt::format("{} classes; the mcmc models take at most {}", d.classes, kMaxOutputs));
     const Split sp = stratified_split(d, c.test_fraction, c.data_seed);
     zscore(d, sp.train);
     to_feature_major(d.x, d.features.size(), sp.train, pb.train_xt);
     to_feature_major(d.x, d.features.size(), sp.test, pb.test_xt);
-    for (std::size_t i : sp.train) pb.train_y.push_back(static_cast<float>(d.y[i]));
-    for (std::size_t i : sp.test) pb.test_y.push_back(static_cast<float>(d.y[i]));
+    for (std::size_t i : sp.train) pb.train_y.push_back(regression ? d.target[i] : static_cast<float>(d.y[i]));
+    for (std::size_t i : sp.test) pb.test_y.push_back(regression ? d.target[i] : static_cast<float>(d.y[i]));
     pb.n_train = static_cast<int>(sp.train.size()), pb.n_test = static_cast<int>(sp.test.size());
-    pb.classes = d.classes;
+    pb.classes = regression ? 0 : d.classes;
     inputs = static_cast<int>(d.features.size());
-    q.outputs = d.classes == 2 ? 1 : d.classes;
-    q.model = c.model == "mlp" ? McmcModel::kMlp : d.classes == 2 ? McmcModel::kLogistic : McmcModel::kSoftmax;
+    q.outputs = regression || d.classes == 2 ? 1 : d.classes;
+    q.model = regression ? McmcModel::kLinear : c.model == "mlp" ? McmcModel::kMlp : d.classes == 2 ? McmcModel::kLogistic : McmcModel::kSoftmax;
     const std::vector<std::string> names = [&] {
       std::vector<std::string> v = d.features;
       if (c.bias) v.push_back("1");
@@ -175,6 +187,7 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
     pb.train_xt.resize(static_cast<std::size_t>(q.features) * pb.n_train);
     pb.test_xt.resize(static_cast<std::size_t>(q.features) * pb.n_test);
   }
+  if (c.task == McmcTask::kCsv && c.model == "linear") linear_posterior(c, pb);
   q.hidden = c.model == "mlp" ? c.hidden : 0;
   if (q.hidden > kMaxHidden) throw InputError(fmt::format("mcmc.hidden: at most {}", kMaxHidden));
   q.rows = q.hidden ? q.hidden : q.outputs;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <stdexcept>
 
 #include "io/output.hpp"
 #include "io/progress.hpp"
@@ -158,6 +159,9 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   const std::uint64_t kept = (iters - burn) / c.thin;
   const std::uint64_t stored = std::min<std::uint64_t>(c.stored_samples, kept);
   std::vector<std::vector<double>> diag(P, std::vector<double>(static_cast<std::size_t>(diag_chains) * kept));
+  // Predictive quantities of the same kept samples, per chain: the log target and (not cart-pole) the mean test
+  // log-likelihood of the chain's own weights. Their R-hat shows whether what the ensemble predicts has mixed.
+  std::vector<double> diag_lt(static_cast<std::size_t>(diag_chains) * kept), diag_tll(cartpole ? 0 : diag_lt.size());
   std::vector<float> stored_g(static_cast<std::size_t>(chains) * stored * D);
   std::vector<std::uint64_t> stored_iter(stored);
   Ensemble ensemble(pb);
@@ -183,6 +187,12 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
       for (int k = 0; k < diag_chains; ++k) {
         chain_weights(pb, st, k, w.data());
         for (int p = 0; p < P; ++p) diag[p][static_cast<std::size_t>(k) * kept + kept_done] = w[p];
+        diag_lt[static_cast<std::size_t>(k) * kept + kept_done] = st.log_target[k];
+        if (!cartpole) {
+          Ensemble one(pb);
+          one.add(w.data());
+          diag_tll[static_cast<std::size_t>(k) * kept + kept_done] = one.log_likelihood();
+        }
       }
       for (int k = 0; k < trace_chains; ++k) {
         chain_weights(pb, st, k, w.data());
@@ -229,7 +239,10 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   // Diagnostics per parameter over the first diag_chains chains' kept samples.
   std::vector<std::string> dcols = {"param", "name", "mean", "sd", "q05", "q50", "q95", "rhat", "ess_bulk", "ess_tail", "mcse_mean"};
   const bool analytic = !pb.analytic_mean.empty();
-  if (analytic) dcols.insert(dcols.end(), {"analytic_mean", "analytic_sd", "z_mean"});
+  // z_sd: (sd - analytic sd) / SE of an sd from ESS draws (~ sd / sqrt(2 ESS)). With read noise the chain scores
+  // proposals on noisy reads (pseudo-marginal, as a chip does): it samples the posterior smoothed by the read
+  // noise, whose sd is larger, and z_sd shows by how much; read.noise: none samples the exact posterior.
+  if (analytic) dcols.insert(dcols.end(), {"analytic_mean", "analytic_sd", "z_mean", "z_sd"});
   CsvTable dtab(dcols);
   double max_rhat = 0, min_bulk = std::numeric_limits<double>::infinity(), min_tail = min_bulk;
   for (int p = 0; p < P; ++p) {
@@ -243,10 +256,27 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
                                     cell(cv.q95), cell(cv.rhat), cell(cv.ess_bulk), cell(cv.ess_tail), cell(cv.mcse_mean)};
     if (analytic) {
       const double sd = std::sqrt(pb.analytic_cov[static_cast<std::size_t>(p) * P + p]);
-      row.insert(row.end(), {cell(pb.analytic_mean[p]), cell(sd), cell((cv.mean - pb.analytic_mean[p]) / cv.mcse_mean)});
+      row.insert(row.end(), {cell(pb.analytic_mean[p]), cell(sd), cell((cv.mean - pb.analytic_mean[p]) / cv.mcse_mean),
+                             cell((cv.sd - sd) / (sd / std::sqrt(2 * cv.ess_bulk)))});
     }
     dtab.add_row(row);
   }
+  auto predictive = [&](const std::vector<double>& x) {
+    Convergence none{};
+    none.rhat = none.ess_bulk = std::nan("");
+    ChainDraws d;
+    d.chains = static_cast<std::size_t>(diag_chains), d.draws = kept, d.x = x;
+    try {
+      return x.empty() ? none : convergence(d);
+    } catch (const std::invalid_argument&) {  // too few kept draws, or a non-finite value
+      return none;
+    }
+  };
+  const Convergence cv_lt = predictive(diag_lt), cv_tll = predictive(diag_tll);
+  // Vehtari et al. 2021: R-hat below 1.01 before a posterior is read as done.
+  constexpr double kRhatLimit = 1.01;
+  const double worst_rhat = std::max({max_rhat, std::isnan(cv_lt.rhat) ? 0.0 : cv_lt.rhat, std::isnan(cv_tll.rhat) ? 0.0 : cv_tll.rhat});
+  const bool converged = kept >= 4 && worst_rhat <= kRhatLimit;
 
   std::vector<std::string> scols = {"chain", "iteration"};
   for (int j = 0; j < D; ++j) scols.push_back(fmt::format("g{}_uS", j));
@@ -267,13 +297,14 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   const double rate = static_cast<double>(chains) * static_cast<double>(iters) / wall;
   CsvTable results({"point", "workload", "task", "model", "params", "devices_per_chain", "proposal", "acceptance", "restore",
                     "chains", "iterations", "age_cycles", "seed", "acceptance_rate", "test_accuracy", "test_log_likelihood",
-                    "test_mean_return", "max_rhat", "min_ess_bulk", "min_ess_tail", "mean_device_cycles", "set_events",
+                    "test_mean_return", "max_rhat", "min_ess_bulk", "min_ess_tail", "rhat_log_target", "rhat_test_log_likelihood",
+                    "ess_bulk_test_log_likelihood", "converged", "mean_device_cycles", "set_events",
                     "reset_events", "read_events", "energy_uJ", "chain_steps_per_s", "wall_s"});
   results.add_row({"0", "mcmc", kMcmcTaskNames[static_cast<int>(c.task)], c.model, std::to_string(P), std::to_string(D),
                    q.proposal == McmcProposal::kDevice ? "device" : "gaussian", q.acceptance == McmcAcceptance::kPlain ? "plain" : "hastings",
                    q.restore == McmcRestore::kReprogram ? "reprogram" : "ideal", std::to_string(chains), std::to_string(iters),
                    std::to_string(c.age_cycles), std::to_string(s.seed), cell(accept), cell(acc), cell(tll), cell(ret), cell(max_rhat),
-                   cell(min_bulk), cell(min_tail), cell(cycles), std::to_string(tot.sets), std::to_string(tot.resets),
+                   cell(min_bulk), cell(min_tail), cell(cv_lt.rhat), cell(cv_tll.rhat), cell(cv_tll.ess_bulk), converged ? "yes" : "no", cell(cycles), std::to_string(tot.sets), std::to_string(tot.resets),
                    std::to_string(tot.reads), cell(tot.energy * 1e-6), cell(rate), cell(wall)});
   std::vector<std::string> files = {"results.csv", "diagnostics.csv", "progress.csv"};
   if (!cartpole) {
@@ -298,11 +329,18 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   out.write("manifest.json", manifest.dump(2) + "\n");
 
   summary.wall_seconds = wall;
-  summary.rows = {
+  summary.rows = {};
+  if (!converged)
+    summary.rows.push_back({"WARNING: NOT CONVERGED",
+                            fmt::format("R-hat {:.3g} > {} (weights {:.3g}, log target {:.3g}, test log-likelihood {:.3g}): the "
+                                        "chains have not mixed, so the posterior and its predictions below are not final; run "
+                                        "more iterations (or chains) until R-hat <= {}",
+                                        worst_rhat, kRhatLimit, max_rhat, cv_lt.rhat, cv_tll.rhat, kRhatLimit)});
+  summary.rows.insert(summary.rows.end(), {
       {"chains x iterations", fmt::format("{} x {} ({} parameters, {} devices per chain)", chains, iters, P, D)},
       {"backend", backend.name + " (" + backend.device + ")"},
       {"acceptance rate", fmt::format("{:.3f}", accept)},
-  };
+  });
   if (cartpole) {
     summary.rows.push_back({"test return (mean of kept policies)", fmt::format("{:.1f} of {}", ret, c.episode_steps)});
   } else {
@@ -310,6 +348,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
     summary.rows.push_back({"test log-likelihood (mean)", fmt::format("{:.4f}", tll)});
   }
   summary.rows.push_back({"max R-hat / min ESS bulk, tail", fmt::format("{:.4f} / {:.0f}, {:.0f} ({} chains)", max_rhat, min_bulk, min_tail, diag_chains)});
+  summary.rows.push_back({"R-hat log target / test log-lik.", fmt::format("{:.4f} / {:.4f} (ESS bulk {:.0f})", cv_lt.rhat, cv_tll.rhat, cv_tll.ess_bulk)});
   summary.rows.push_back({"device cycles (mean per device)", fmt::format("{:.4g}", cycles)});
   summary.rows.push_back({"energy", fmt::format("{:.4g} uJ ({:.4g} uJ per chain)", tot.energy * 1e-6, tot.energy * 1e-6 / chains)});
   summary.rows.push_back({"throughput", fmt::format("{:.3g} chain-steps/s", rate)});

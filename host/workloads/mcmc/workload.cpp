@@ -23,15 +23,15 @@ class McmcWorkload final : public Workload {
     return {
       choice_key("mcmc.task", {"csv", "illustrative_2d", "linear_regression", "cartpole"}, "csv",
              "Data: a labelled CSV (mcmc.data), the generated 2-D two-class set, a generated linear regression with known noise (analytic posterior), or cart-pole control."),
-      text_key("mcmc.data", "", "task csv: the data set, relative to the scenario file (header row; last column the class id 0..K-1)."),
+      text_key("mcmc.data", "", "task csv: the data set, relative to the scenario file (header row; last column the class id 0..K-1, or with model linear the real-valued target)."),
       integer_key("mcmc.data_seed", "1", 0, 4294967295.0, "Seed of the data: the train/test split and generated data sets (apart from the point's seed, so sweeps compare chains on the same data)."),
       num_key("mcmc.test_fraction", Dimension::kNone, "0.2", 0, 0.9, "Held-out fraction of the data (stratified, seeded)."),
       integer_key("mcmc.samples", "400", 4, 1e6, "Generated tasks: data points."),
       integer_key("mcmc.features", "0", 0, 65535, "Input features of the model (the bias comes on top): csv, the most the model accepts (0: as many as the file has); linear_regression, how many to generate (0: 2)."),
       choice_key("mcmc.bias", {"true", "false"}, "true", "Whether the model's inputs carry a constant 1 (a bias weight per output or hidden unit)."),
-      num_key("mcmc.noise_sigma", Dimension::kNone, "0.5", 1e-3, 1e3, "linear_regression: the known observation noise sigma."),
+      num_key("mcmc.noise_sigma", Dimension::kNone, "0.5", 1e-3, 1e3, "model linear: the known observation noise sigma (in the units of the target)."),
       choice_key("mcmc.model", {"logistic", "mlp", "linear"}, "logistic",
-             "logistic: Bayesian logistic regression (softmax for more than 2 classes); mlp: one tanh hidden layer; linear: Gaussian linear regression (and the cart-pole's linear policy)."),
+             "logistic: Bayesian logistic regression (softmax for more than 2 classes); mlp: one tanh hidden layer; linear: Gaussian linear regression with known noise_sigma (task linear_regression, or csv with a real-valued last column; and the cart-pole's linear policy)."),
       integer_key("mcmc.hidden", "8", 1, 64, "mlp: hidden units."),
       choice_key("mcmc.weights", {"differential", "reference"}, "differential",
              "A weight is a differential pair (G+ - G-)*scale, or one device against a reference (G - g_ref)*scale."),
@@ -43,7 +43,7 @@ class McmcWorkload final : public Workload {
              "device: RESET then SET one device at the compliance whose median is its conductance; gaussian: ideal symmetric random walk (software baseline)."),
       num_key("mcmc.proposal_sigma", Dimension::kNone, "0.05", 1e-9, 1e6, "gaussian: step sigma of the random walk, in weight units."),
       choice_key("mcmc.acceptance", {"plain", "hastings"}, "hastings",
-             "plain: min(1, posterior ratio) as the chip does; hastings: with q(x|x')/q(x'|x), exact for G-dependent, bounded writes."),
+             "plain: min(1, posterior ratio) as the chip does; hastings: with q(x|x')/q(x'|x) (and, for differential pairs, the box segment length of each weight), exact for G-dependent, bounded writes when device.read.noise is none. With read noise both score proposals on noisy reads (pseudo-marginal, as a chip does) and sample the posterior smoothed by the read noise."),
       choice_key("mcmc.restore", {"reprogram", "ideal"}, "reprogram",
              "A rejected write is restored by a verified rewrite (one more RESET+SET, energy, wear) or for free."),
       integer_key("mcmc.age_cycles", "0", 0, 1e12, "SET/RESET cycles every device has seen before the run (wear, worn-out devices)."),
@@ -82,10 +82,11 @@ class McmcWorkload final : public Workload {
     c.noise_sigma = r.number("mcmc.noise_sigma");
     c.bias = r.choice("mcmc.bias") == "true";
     c.model = r.choice("mcmc.model");
-    if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole)
+    if ((c.task == McmcTask::kLinearRegression) != (c.model == "linear") && c.task != McmcTask::kCartpole &&
+        !(c.task == McmcTask::kCsv && c.model == "linear"))  // csv + linear: the last column is a real-valued target
       throw InputError(r.mark("mcmc.model"), "mcmc.model", c.task == McmcTask::kLinearRegression
                            ? "task linear_regression needs model linear, got '" + c.model + "'"
-                           : "model linear is for task linear_regression (or cartpole); use logistic or mlp for task '" + task + "'");
+                           : "model linear is for task linear_regression, csv (a real-valued last column) or cartpole; use logistic or mlp for task '" + task + "'");
     if (c.task == McmcTask::kCartpole && c.model == "logistic")
       throw InputError(r.mark("mcmc.model"), "mcmc.model", "task cartpole takes a linear or mlp policy, got 'logistic'");
     c.hidden = static_cast<int>(r.number("mcmc.hidden"));
@@ -148,6 +149,12 @@ class McmcWorkload final : public Workload {
     rows.push_back({"task", std::string(kMcmcTaskNames[static_cast<int>(c.task)]) + (c.task == McmcTask::kCsv ? " (" + c.data + ")" : "")});
     rows.push_back({"model", c.model + (c.model == "mlp" ? fmt::format(", {} hidden", c.hidden) : std::string()) +
                                  (c.differential ? ", differential pairs" : ", one device vs a reference")});
+    const bool noisy = s.device.read_noise != ReadNoise::kNone && c.proposal == McmcProposal::kDevice;
+    rows.push_back({"acceptance", c.acceptance == McmcAcceptance::kPlain
+                                      ? std::string("plain (the chip's ratio: biased where write sigma depends on G)")
+                                      : noisy ? std::string("hastings, on noisy reads: pseudo-marginal, samples the posterior smoothed by the "
+                                                            "read noise (device.read.noise: none for the exact one)")
+                                              : std::string("hastings (exact: no read noise)")});
     rows.push_back({"chains x iterations", fmt::format("{} x {}{}", c.chains, c.iterations, sweep ? " (point 0)" : "")});
     rows.push_back({"chain-steps", fmt::format("{:.3g}{}", work, sweep ? " (all points)" : "")});
   }
