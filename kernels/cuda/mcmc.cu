@@ -4,7 +4,9 @@
 // CPU. A launch runs a range of steps; the state stays in global memory between launches.
 #include <cub/block/block_reduce.cuh>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "cuda/cuda_check.hpp"
 #include "mcmc/driver.hpp"
@@ -69,10 +71,11 @@ __device__ void read_weights_block(const McmcParams& q, std::uint64_t chain, std
   __syncthreads();
 }
 
-__global__ void init_kernel(McmcParams q, DataView d, ChainArrays a) {
+__global__ void init_kernel(McmcParams q, DataView d, ChainArrays a, float* scratch) {
   using Reduce = cub::BlockReduce<float, kThreads>;
   __shared__ typename Reduce::TempStorage tmp;
-  extern __shared__ float sh[];  // wt[P], g_read[D]
+  extern __shared__ float dyn[];  // wt[P], g_read[D]; in global memory (scratch) when too large for shared
+  float* sh = scratch ? scratch + blockIdx.x * static_cast<std::size_t>(2 * q.params + q.devices) : dyn;
   float* wt = sh;
   float* g_read = sh + q.params;
   const std::uint64_t c = blockIdx.x;
@@ -107,13 +110,14 @@ __global__ void init_kernel(McmcParams q, DataView d, ChainArrays a) {
   }
 }
 
-__global__ void steps_kernel(McmcParams q, DataView d, ChainArrays a, std::uint64_t t0, std::uint64_t t1) {
+__global__ void steps_kernel(McmcParams q, DataView d, ChainArrays a, std::uint64_t t0, std::uint64_t t1, float* scratch) {
   using Reduce = cub::BlockReduce<float, kThreads>;
   __shared__ typename Reduce::TempStorage tmp;
   __shared__ StepPlan plan;
   __shared__ bool accepted;
   __shared__ float lt_new, ll_new;
-  extern __shared__ float sh[];  // w[P] (current), wt[P] (trial), g_read[D]
+  extern __shared__ float dyn[];  // w[P] (current), wt[P] (trial), g_read[D]; in global memory (scratch) when too large
+  float* sh = scratch ? scratch + blockIdx.x * static_cast<std::size_t>(2 * q.params + q.devices) : dyn;
   float* w = sh;
   float* wt = sh + q.params;
   float* g_read = sh + 2 * q.params;
@@ -185,15 +189,37 @@ struct McmcCudaChains::Impl {
   DeviceBuffer<std::uint32_t> writes;
   DeviceBuffer<McmcChainStats> stats;
   int n;
+  // Per-chain arrays (2P + D floats) live in dynamic shared memory up to what the GPU allows a block (opting in
+  // past 48 KB); beyond that in this global scratch buffer, one slice per chain.
+  std::size_t dynamic_bytes = 0;
+  std::unique_ptr<DeviceBuffer<float>> scratch;
+  float* scratch_data() const { return scratch ? scratch->data() : nullptr; }
 
   Impl(int gpu_, const McmcParams& q_, const McmcData& d, int chains_, bool force_full)
       : gpu(gpu_), q(q_), chains(chains_), incremental(!force_full && mcmc_incremental(q_)),
         xt(static_cast<std::size_t>(q_.features) * d.n), y(d.n), g(static_cast<std::size_t>(chains_) * q_.devices),
         pre(incremental ? static_cast<std::size_t>(chains_) * q_.rows * d.n : 0), log_lik(chains_), log_target(chains_),
         writes(static_cast<std::size_t>(chains_) * q_.devices), stats(chains_), n(d.n) {
-    if (d.n) {
-      MC_CUDA_CHECK(cudaMemcpy(xt.data(), d.xt, xt.bytes(), cudaMemcpyHostToDevice));
-      MC_CUDA_CHECK(cudaMemcpy(y.data(), d.y, y.bytes(), cudaMemcpyHostToDevice));
+    const std::size_t need = sizeof(float) * (2 * static_cast<std::size_t>(q.params) + q.devices);
+    int optin = 0;
+    MC_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, gpu));
+    cudaFuncAttributes steps_attr{}, init_attr{};
+    MC_CUDA_CHECK(cudaFuncGetAttributes(&steps_attr, steps_kernel));
+    MC_CUDA_CHECK(cudaFuncGetAttributes(&init_attr, init_kernel));
+    const std::size_t static_bytes = std::max(steps_attr.sharedSizeBytes, init_attr.sharedSizeBytes);
+    if (need + static_bytes <= static_cast<std::size_t>(optin)) {
+      dynamic_bytes = need;
+      if (need > 48 * 1024) {  // past the default limit a kernel must opt in
+        MC_CUDA_CHECK(cudaFuncSetAttribute(steps_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(need)));
+        MC_CUDA_CHECK(cudaFuncSetAttribute(init_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(need)));
+      }
+    } else {
+      scratch = std::make_unique<DeviceBuffer<float>>(static_cast<std::size_t>(chains) * (2 * static_cast<std::size_t>(q.params) + q.devices));
+    }
+    if (d.n) {  // on the kernels' stream (a non-blocking stream does not wait for the legacy one)
+      MC_CUDA_CHECK(cudaMemcpyAsync(xt.data(), d.xt, xt.bytes(), cudaMemcpyHostToDevice, stream.get()));
+      MC_CUDA_CHECK(cudaMemcpyAsync(y.data(), d.y, y.bytes(), cudaMemcpyHostToDevice, stream.get()));
+      stream.synchronize();
     }
   }
   ChainArrays arrays() const { return ChainArrays{g.data(), writes.data(), pre.data(), log_lik.data(), log_target.data(), stats.data()}; }
@@ -210,8 +236,7 @@ McmcCudaChains::~McmcCudaChains() = default;
 void McmcCudaChains::init() {
   Impl& m = *impl_;
   MC_CUDA_CHECK(cudaSetDevice(m.gpu));
-  const std::size_t shared = sizeof(float) * (m.q.params + m.q.devices);
-  init_kernel<<<m.chains, kThreads, shared, m.stream.get()>>>(m.q, m.data(), m.arrays());
+  init_kernel<<<m.chains, kThreads, m.dynamic_bytes, m.stream.get()>>>(m.q, m.data(), m.arrays(), m.scratch_data());
   MC_CUDA_CHECK_LAUNCH();
   m.stream.synchronize();
 }
@@ -219,8 +244,8 @@ void McmcCudaChains::init() {
 void McmcCudaChains::steps(std::uint64_t step_begin, std::uint64_t step_end) {
   Impl& m = *impl_;
   MC_CUDA_CHECK(cudaSetDevice(m.gpu));
-  const std::size_t shared = sizeof(float) * (2 * m.q.params + m.q.devices);
-  steps_kernel<<<m.chains, kThreads, shared, m.stream.get()>>>(m.q, m.data(), m.arrays(), step_begin, step_end);
+  steps_kernel<<<m.chains, kThreads, m.dynamic_bytes, m.stream.get()>>>(m.q, m.data(), m.arrays(), step_begin, step_end,
+                                                                        m.scratch_data());
   MC_CUDA_CHECK_LAUNCH();
   m.stream.synchronize();
 }
@@ -234,11 +259,12 @@ void McmcCudaChains::download(McmcState& s) const {
   s.log_lik.resize(m.chains);
   s.log_target.resize(m.chains);
   s.stats.resize(m.chains);
-  MC_CUDA_CHECK(cudaMemcpy(s.g.data(), m.g.data(), m.g.bytes(), cudaMemcpyDeviceToHost));
-  MC_CUDA_CHECK(cudaMemcpy(s.writes.data(), m.writes.data(), m.writes.bytes(), cudaMemcpyDeviceToHost));
-  MC_CUDA_CHECK(cudaMemcpy(s.log_lik.data(), m.log_lik.data(), m.log_lik.bytes(), cudaMemcpyDeviceToHost));
-  MC_CUDA_CHECK(cudaMemcpy(s.log_target.data(), m.log_target.data(), m.log_target.bytes(), cudaMemcpyDeviceToHost));
-  MC_CUDA_CHECK(cudaMemcpy(s.stats.data(), m.stats.data(), m.stats.bytes(), cudaMemcpyDeviceToHost));
+  MC_CUDA_CHECK(cudaMemcpyAsync(s.g.data(), m.g.data(), m.g.bytes(), cudaMemcpyDeviceToHost, m.stream.get()));
+  MC_CUDA_CHECK(cudaMemcpyAsync(s.writes.data(), m.writes.data(), m.writes.bytes(), cudaMemcpyDeviceToHost, m.stream.get()));
+  MC_CUDA_CHECK(cudaMemcpyAsync(s.log_lik.data(), m.log_lik.data(), m.log_lik.bytes(), cudaMemcpyDeviceToHost, m.stream.get()));
+  MC_CUDA_CHECK(cudaMemcpyAsync(s.log_target.data(), m.log_target.data(), m.log_target.bytes(), cudaMemcpyDeviceToHost, m.stream.get()));
+  MC_CUDA_CHECK(cudaMemcpyAsync(s.stats.data(), m.stats.data(), m.stats.bytes(), cudaMemcpyDeviceToHost, m.stream.get()));
+  m.stream.synchronize();
 }
 
 }  // namespace mc

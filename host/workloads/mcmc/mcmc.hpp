@@ -70,6 +70,10 @@ class McmcChains {
 std::unique_ptr<McmcChains> make_mcmc_chains(const Backend& b, const McmcProblem& pb, int chains, bool force_full,
                                              const RunHooks& hooks);
 
+/// Steps per GPU launch for `chains` chains (about 2^28 chain-steps; at least 1): launches are sliced so that
+/// progress and Ctrl-C work inside a long call.
+std::uint64_t mcmc_step_slice(int chains);
+
 /// Weights (P) of chain c.
 void chain_weights(const McmcProblem& pb, const McmcState& s, int c, float* w);
 

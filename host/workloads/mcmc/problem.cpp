@@ -253,16 +253,27 @@ class CpuChains : public McmcChains {
   McmcState s_;
 };
 
+std::uint64_t mcmc_step_slice(int chains) {
+  return std::max<std::uint64_t>(1, (std::uint64_t{1} << 28) / static_cast<std::uint64_t>(std::max(1, chains)));
+}
+
 #if defined(MC_HAVE_CUDA)
 class CudaChains : public McmcChains {
  public:
   CudaChains(int gpu, const McmcProblem& pb, int chains, bool force_full, const RunHooks& hooks)
       : gpu_(gpu, pb.params, pb.train(), chains, force_full), chains_(chains), hooks_(hooks) {}
   void init() override { gpu_.init(), fresh_ = false; }
+  /// In slices of about 2^28 chain-steps (a fraction of a second on a GPU): progress moves and Ctrl-C is seen
+  /// inside a long call. The chains' steps do not depend on the slicing (the counter is the step index).
   void steps(std::uint64_t t0, std::uint64_t t1) override {
-    gpu_.steps(t0, t1);
-    fresh_ = false;
-    if (hooks_.progress) hooks_.progress->fetch_add((t1 - t0) * static_cast<std::uint64_t>(chains_));
+    const std::uint64_t slice = mcmc_step_slice(chains_);
+    for (std::uint64_t a = t0; a < t1; a += slice) {
+      if (hooks_.cancel && hooks_.cancel->load(std::memory_order_relaxed)) return;
+      const std::uint64_t b = std::min(t1, a + slice);
+      gpu_.steps(a, b);
+      fresh_ = false;
+      if (hooks_.progress) hooks_.progress->fetch_add((b - a) * static_cast<std::uint64_t>(chains_));
+    }
   }
   const McmcState& state() override {
     if (!fresh_) gpu_.download(s_), fresh_ = true;
