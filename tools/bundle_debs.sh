@@ -3,7 +3,7 @@
 # compiler but none of memcarlo's small Debian dependencies. This carries them:
 #   tools/bundle_debs.sh download [DIR]   on a machine that reaches Debian's archive: fetch the .debs (~2 MB)
 #   tools/bundle_debs.sh unpack DIR PREFIX on the GPU host: unpack them into PREFIX (never into /)
-#   tools/bundle_debs.sh build PREFIX      configure and build against PREFIX, CUDA on (architectures 80;90)
+#   tools/bundle_debs.sh build PREFIX      configure and build against PREFIX, CUDA on (architectures 80;90;100-real;120-real)
 # Then run with LD_LIBRARY_PATH=PREFIX/usr/lib/x86_64-linux-gnu (printed by `build`). Built for Debian 12
 # (glibc 2.36); a host with a newer glibc runs them.
 set -euo pipefail

@@ -51,7 +51,7 @@ configure_build() {
 
 build() {
   if [ -n "$(find_nvcc)" ]; then
-    log "building with the CUDA backend (architectures 80;90) into build/"
+    log "building with the CUDA backend (architectures 80;90;100-real;120-real) into build/"
     configure_build build ON
   else
     log "no nvcc found: building the CPU backend only into build/"
