@@ -4,10 +4,20 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "endurance/driver.hpp"
 #include "io/output.hpp"
+#include "io/progress.hpp"
 #include "workloads/workload.hpp"
 
 namespace mc {
+
+RunHooks point_hooks(const Backend& backend, const RunOptions& opt, Progress& own) {
+  RunHooks hooks;
+  hooks.threads = backend.threads;
+  hooks.cancel = &cancel_flag();
+  hooks.progress = opt.progress ? opt.progress : &own.counter();
+  return hooks;
+}
 
 double available_memory_bytes() {
   std::ifstream in("/proc/meminfo");

@@ -20,6 +20,12 @@ struct RunOptions {
 double point_work(const Scenario& s);
 const char* work_unit(const Scenario& s);
 
+struct RunHooks;
+class Progress;
+/// The hooks of a point's run: the backend's threads, the Ctrl-C flag, and progress counted into the sweep's
+/// counter (opt.progress) or else into this run's own display.
+RunHooks point_hooks(const Backend& backend, const RunOptions& opt, Progress& own);
+
 /// What a run reports at the end: a table a person reads (label, value) and the folder.
 struct RunSummary {
   std::vector<std::pair<std::string, std::string>> rows;

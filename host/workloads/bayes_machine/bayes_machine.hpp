@@ -8,6 +8,7 @@
 #include "bayes/storage.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/backend.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -56,12 +57,6 @@ void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, co
                          std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count = 0);
 
 // The workload's parts: run.cpp, task.cpp, compare.cpp and bench.cpp (workload.cpp ties them together).
-struct RunSummary;
-struct RunOptions;
-struct Manifest;
-struct CompareRow;
-struct BenchArgs;
-class OutputFolder;
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 void compare_bayes_machine(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
 int bench_bayes_machine(const BenchArgs& args);

@@ -85,10 +85,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   p.cells = cells.empty() ? nullptr : cells.data();
 
   Progress progress("bayes_machine", point_work(s), work_unit(s), opt.quiet || opt.progress);
-  RunHooks hooks;
-  hooks.threads = backend.threads;
-  hooks.cancel = &cancel_flag();
-  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+  const RunHooks hooks = point_hooks(backend, opt, progress);
 
   const int K = p.checkpoints;
   std::vector<std::uint64_t> correct(K, 0), agree(K, 0), ties(K, 0);

@@ -6,6 +6,7 @@
 #include "endurance/driver.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/backend.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -26,12 +27,6 @@ void endurance_interval(const Backend& b, const EnduranceParams& p, std::uint64_
                         IntervalTally& out, const RunHooks& hooks);
 
 // The workload's parts, one file each: run.cpp, compare.cpp, bench.cpp (workload.cpp ties them together).
-struct RunSummary;
-struct RunOptions;
-struct Manifest;
-struct CompareRow;
-struct BenchArgs;
-class OutputFolder;
 RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 void compare_endurance(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
 int bench_endurance(const BenchArgs& args);

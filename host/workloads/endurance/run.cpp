@@ -38,13 +38,9 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   summary.out_dir = opt.out_dir;
   const std::uint64_t pairs = e.devices / 2;
   const double t0 = now_seconds();
-  RunHooks hooks;
-  hooks.threads = backend.threads;
-  hooks.cancel = &cancel_flag();
-
   // Progress from the start: the lifetime pass over every device comes first and is long for many devices.
   Progress progress("endurance", point_work(s), work_unit(s), opt.quiet || opt.progress);
-  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+  const RunHooks hooks = point_hooks(backend, opt, progress);
   std::vector<std::uint64_t> life_hist(kLifeBins, 0);
 #if defined(MC_HAVE_CUDA)
   if (backend.kind == Backend::kCuda) lifetime_histogram_cuda(backend.gpu, p, 0, e.devices, life_hist, hooks);

@@ -8,6 +8,7 @@
 #include "mcmc/driver.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/backend.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -81,12 +82,6 @@ void chain_weights(const McmcProblem& pb, const McmcState& s, int c, float* w);
 double policy_test_return(const McmcProblem& pb, const float* w, int episodes);
 
 // The workload's parts: run.cpp, compare.cpp and bench.cpp (workload.cpp ties them together).
-struct RunSummary;
-struct RunOptions;
-struct Manifest;
-struct CompareRow;
-struct BenchArgs;
-class OutputFolder;
 RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 void compare_mcmc(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
 int bench_mcmc(const BenchArgs& args);

@@ -145,10 +145,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   summary.out_dir = opt.out_dir;
   const double t0 = now_seconds();
   Progress progress("mcmc", point_work(s), work_unit(s), opt.quiet || opt.progress);
-  RunHooks hooks;
-  hooks.threads = backend.threads;
-  hooks.cancel = &cancel_flag();
-  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+  const RunHooks hooks = point_hooks(backend, opt, progress);
   std::unique_ptr<McmcChains> ch = make_mcmc_chains(backend, pb, chains, false, hooks);
   ch->init();
 

@@ -17,10 +17,7 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   summary.out_dir = opt.out_dir;
   const double t0 = now_seconds();
   Progress progress("write_verify", point_work(s), work_unit(s), opt.quiet || opt.progress);
-  RunHooks hooks;
-  hooks.threads = backend.threads;
-  hooks.cancel = &cancel_flag();
-  hooks.progress = opt.progress ? opt.progress : &progress.counter();
+  const RunHooks hooks = point_hooks(backend, opt, progress);
 
   // Bounded memory: devices are programmed in batches and summarized as they come.
   constexpr std::uint64_t kBatch = 1 << 22;

@@ -6,6 +6,7 @@
 #include "endurance/driver.hpp"
 #include "scenario/scenario.hpp"
 #include "workloads/backend.hpp"
+#include "workloads/workload.hpp"
 
 namespace mc {
 
@@ -20,11 +21,6 @@ struct WriteVerifySpec {
 WriteVerifyParams write_verify_params(const Scenario& s);
 
 // The workload's parts: run.cpp and compare.cpp (workload.cpp ties them together).
-struct RunSummary;
-struct RunOptions;
-struct Manifest;
-struct CompareRow;
-class OutputFolder;
 RunSummary run_write_verify(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
 void compare_write_verify(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
 
