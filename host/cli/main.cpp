@@ -275,6 +275,11 @@ int cmd_bench(const std::string& what, const BenchArgs& args) {
     for (std::size_t i = 0; i < names.size(); ++i) list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
     throw InputError("bench: expected " + list + ", got '" + what + "'");
   }
+  for (const auto& [name, value] : args.values) {
+    bool known = false;
+    for (const BenchOption& o : w->bench_options()) known = known || o.name == name;
+    if (!known) throw InputError("bench " + what + ": --" + name + " belongs to another workload's benchmark");
+  }
   return w->bench(args);
 }
 
