@@ -130,13 +130,14 @@ MC_HD float half_select_disturb(const ArrayParams& p, const DeviceThresholds& th
   return g;
 }
 
-/// Program one chip: every device of the rows×cols array to target (µS), in row-major order, each by one-shot SET
-/// or write-and-verify (one fresh device; global device id chip·rows·cols + k keys its draws). Unformed devices
+/// Program one array: every device of the rows×cols array to target (µS), in row-major order, each by one-shot
+/// SET or write-and-verify (one fresh device; the global device id first_device + k keys its draws, so arrays of
+/// one chip and chips of one run take disjoint id ranges). Unformed devices
 /// are skipped (found at forming) and stay at their stuck conductance; stuck[k] marks them. While device (i, j)
 /// is tuned, the already-tuned devices of row i and column j are half-select disturbed.
-MC_HD void program_array(const ArrayParams& p, const float* target, int rows, int cols, std::uint64_t chip, float* g,
-                         std::uint8_t* stuck, ArrayCounts* counts) {
-  const std::uint64_t base = chip * static_cast<std::uint64_t>(rows) * cols;
+MC_HD void program_array(const ArrayParams& p, const float* target, int rows, int cols, std::uint64_t first_device,
+                         float* g, std::uint8_t* stuck, ArrayCounts* counts) {
+  const std::uint64_t base = first_device;
   WriteVerifyParams wv;
   wv.model = p.model;
   wv.tolerance = p.mode == ProgramMode::kWriteVerify ? p.tolerance : 1e30f;
@@ -192,11 +193,12 @@ MC_HD float manhattan_pulse(const ArrayParams& p, const DeviceThresholds& th, fl
 }
 
 /// A read of every device of an array: read noise of the device model, one Philox call per device on stream
-/// kArrayRead, counter {device, read, 0}. read = 0 for noise fixed per chip, the read's index for fresh noise.
-MC_HD void read_array(const ArrayParams& p, const float* g, long n, std::uint64_t chip, std::uint64_t read,
+/// kArrayRead, counter {first_device + k, read, 0}. read = 0 for noise fixed per chip, the read's index for fresh
+/// noise.
+MC_HD void read_array(const ArrayParams& p, const float* g, long n, std::uint64_t first_device, std::uint64_t read,
                       float* out) {
   const RngKey key{p.seed, stream::kArrayRead};
-  const std::uint64_t base = chip * static_cast<std::uint64_t>(n);
+  const std::uint64_t base = first_device;
   for (long k = 0; k < n; ++k) {
     const U32x4 r = philox(key, base + static_cast<std::uint64_t>(k), read, 0);
     const F32x4 z = normals(r);

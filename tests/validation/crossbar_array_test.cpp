@@ -107,7 +107,7 @@ TEST(CrossbarArray, WriteVerifyLandsInsideTheToleranceAndUnformedDevicesStayStuc
   ArrayCounts c{};
   long n_stuck = 0, outside = 0, far_outside = 0;
   for (int chip = 0; chip < chips; ++chip) {
-    program_array(p, target.data(), rows, cols, chip, g.data(), stuck.data(), &c);
+    program_array(p, target.data(), rows, cols, std::uint64_t(chip) * rows * cols, g.data(), stuck.data(), &c);
     for (int k = 0; k < rows * cols; ++k) {
       if (stuck[k]) {
         ++n_stuck;
@@ -139,9 +139,9 @@ TEST(CrossbarArray, HalfSelectDisturbMovesOnlyLowThresholdDevicesThatWereAlready
   for (int chip = 0; chip < 50; ++chip) {
     ArrayCounts c0{}, c1{};
     p.disturb_fraction = 0.0f;
-    program_array(p, target.data(), rows, cols, chip, quiet.data(), stuck.data(), &c0);
+    program_array(p, target.data(), rows, cols, std::uint64_t(chip) * rows * cols, quiet.data(), stuck.data(), &c0);
     p.disturb_fraction = 0.05f;
-    program_array(p, target.data(), rows, cols, chip, noisy.data(), stuck.data(), &c1);
+    program_array(p, target.data(), rows, cols, std::uint64_t(chip) * rows * cols, noisy.data(), stuck.data(), &c1);
     EXPECT_EQ(c0.set_pulses, c1.set_pulses);  // disturb changes tuned values, never the tuning itself
     const std::uint64_t base = static_cast<std::uint64_t>(chip) * rows * cols;
     for (int k = 0; k < rows * cols; ++k) {
@@ -165,9 +165,9 @@ TEST(CrossbarArray, ChipsAreKeyedSoAnyChipCanBeProgrammedAlone) {
   std::vector<float> target(6 * 8, 55.0f), a(48), b(48);
   std::vector<std::uint8_t> s(48);
   ArrayCounts c{};
-  program_array(p, target.data(), 6, 8, 7, a.data(), s.data(), &c);
-  program_array(p, target.data(), 6, 8, 3, b.data(), s.data(), &c);
-  program_array(p, target.data(), 6, 8, 7, b.data(), s.data(), &c);
+  program_array(p, target.data(), 6, 8, 7 * 48, a.data(), s.data(), &c);
+  program_array(p, target.data(), 6, 8, 3 * 48, b.data(), s.data(), &c);
+  program_array(p, target.data(), 6, 8, 7 * 48, b.data(), s.data(), &c);
   EXPECT_EQ(a, b);
 }
 
@@ -175,9 +175,9 @@ TEST(CrossbarArray, ReadsAreFixedPerChipAtReadZeroAndFreshOtherwise) {
   const ArrayParams p = tio2_params();
   const long n = 100000;
   std::vector<float> g(n, 50.0f), r0(n), r0b(n), r1(n);
-  read_array(p, g.data(), n, 4, 0, r0.data());
-  read_array(p, g.data(), n, 4, 0, r0b.data());
-  read_array(p, g.data(), n, 4, 1, r1.data());
+  read_array(p, g.data(), n, 4 * n, 0, r0.data());
+  read_array(p, g.data(), n, 4 * n, 0, r0b.data());
+  read_array(p, g.data(), n, 4 * n, 1, r1.data());
   EXPECT_EQ(r0, r0b);
   EXPECT_NE(r0, r1);
   double s = 0, s2 = 0;
