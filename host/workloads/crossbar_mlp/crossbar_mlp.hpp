@@ -83,6 +83,8 @@ struct Manifest;
 struct CompareRow;
 class OutputFolder;
 RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);
+struct BenchArgs;
+int bench_crossbar_mlp(const BenchArgs& args);
 void compare_crossbar_mlp(const Manifest& ref, const Manifest& test, std::vector<CompareRow>& rows);
 
 }  // namespace mc

@@ -164,6 +164,17 @@ class CrossbarMlpWorkload final : public Workload {
   }
   void compare(const Manifest& a, const Manifest& b, std::vector<CompareRow>& rows) const override { compare_crossbar_mlp(a, b, rows); }
 
+  std::vector<BenchOption> bench_options() const override {
+    return {{"chips", 2000, "Chips (conductances from a fixed formula) solved with line resistance"},
+            {"rows", 20, "Array rows (inputs)"},
+            {"cols", 20, "Array columns (outputs)"},
+            {"inputs", 680, "Input patterns per chip (the letters: 40 + 640)"},
+            {"contact-ohm", 400, "Contact resistance at each line end, ohm"},
+            {"wire-mohm", 500, "Wire resistance per cell segment, milliohm"},
+            {"baseline-chips", 100, "Chips for the (slower) SciPy baseline"}};
+  }
+  int bench(const BenchArgs& args) const override { return bench_crossbar_mlp(args); }
+
   const char* plot_script() const override { return "tools/plot_crossbar_mlp.py"; }
 };
 
