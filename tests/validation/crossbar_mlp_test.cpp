@@ -107,3 +107,90 @@ TEST_F(CrossbarMlpInput, UnknownModeAndMissingData) {
 }
 
 }  // namespace
+
+namespace {
+
+class CrossbarMlpWeights : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("mc_crossbar_weights_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string p = (dir_ / name).string();
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
+  Scenario load(const std::string& weights) {
+    const std::string yaml = "workload: crossbar_mlp\ndevice: {preset: tio2_passive}\ncrossbar_mlp:\n  data: " + kData +
+                             "letters.csv\n  layers: [16, 2, 4]\n  weights: " + weights + "\n";
+    return parse_scenario(yaml, (dir_ / "s.yaml").string());
+  }
+  std::string error_of(const std::string& weights) {
+    try {
+      load(weights);
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+  fs::path dir_;
+};
+
+std::string csv_matrix(int rows, int cols, float v) {
+  std::string s;
+  for (int i = 0; i < rows; ++i) {
+    for (int j = 0; j < cols; ++j) s += (j ? "," : "") + std::to_string(v + i - j);
+    s += "\n";
+  }
+  return s;
+}
+
+// A .npy file as NumPy 1.x writes it (version 1.0, little-endian float64, C order).
+std::string npy(int rows, int cols, double v) {
+  std::string h = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(rows) + ", " + std::to_string(cols) + "), }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::string out = std::string("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(h.size() & 0xff);
+  out += static_cast<char>(h.size() >> 8);
+  out += h;
+  for (int k = 0; k < rows * cols; ++k) {
+    const double x = v + k;
+    out.append(reinterpret_cast<const char*>(&x), 8);
+  }
+  return out;
+}
+
+TEST_F(CrossbarMlpWeights, CsvAndNpyLayersLoad) {
+  write("w1.csv", "h1,h2\n" + csv_matrix(17, 2, 5.0f));
+  write("w2.csv", csv_matrix(3, 4, -2.0f));
+  const Scenario s = load("w1.csv");
+  const CrossbarMlpSpec& w = s.spec_as<CrossbarMlpSpec>();
+  ASSERT_EQ(w.loaded_weights.size(), 2u);
+  EXPECT_FLOAT_EQ(w.loaded_weights[0][1 * 2 + 1], 5.0f);
+  EXPECT_FLOAT_EQ(w.loaded_weights[1][2 * 4 + 3], -3.0f);
+  write("v1.npy", npy(17, 2, 0.5));
+  write("v2.npy", npy(3, 4, 1.0));
+  const Scenario t = load("v1.npy");
+  EXPECT_FLOAT_EQ(t.spec_as<CrossbarMlpSpec>().loaded_weights[1][11], 12.0f);
+}
+
+TEST_F(CrossbarMlpWeights, WrongShapesAreOneErrorAtTheFile) {
+  write("w1.csv", csv_matrix(17, 2, 5.0f));
+  write("w2.csv", csv_matrix(3, 3, 1.0f));
+  EXPECT_EQ(error_of("w1.csv"), (dir_ / "w2.csv").string() + ":1:4: error: crossbar_mlp.weights: 3 columns, expected 4 (one per output)");
+  write("w2.csv", csv_matrix(2, 4, 1.0f));
+  EXPECT_EQ(error_of("w1.csv"), (dir_ / "w2.csv").string() + ":3:1: error: crossbar_mlp.weights: 2 rows, expected 3 (inputs + 1, bias last)");
+  write("w2.csv", "1,2,x,4\n" + csv_matrix(2, 4, 1.0f));
+  EXPECT_EQ(error_of("w1.csv"), (dir_ / "w2.csv").string() + ":1:3: error: crossbar_mlp.weights: expected a number, got \"x\"");
+  write("v1.npy", npy(16, 2, 0.5));
+  EXPECT_EQ(error_of("v1.npy"), (dir_ / "v1.npy").string() +
+                                    ":1:1: error: crossbar_mlp.weights: shape (16, 2), expected (17, 2): inputs + 1 (bias last) by outputs");
+  write("u1.npy", npy(17, 2, 0.5));
+  EXPECT_NE(error_of("u1.npy").find("no weight file"), std::string::npos);
+}
+
+}  // namespace

@@ -31,6 +31,8 @@ struct CrossbarMlpSpec {
   float learning_rate = 0, init_scale = 0;
   float insitu_step = 0, insitu_c2c = 0, insitu_v_set = 0, insitu_v_reset = 0;
   std::uint32_t train_seed = 1;
+  /// Weights loaded from files (one (n_in + 1) × n_out matrix per layer, µS, bias row last); empty: train here.
+  std::vector<std::vector<float>> loaded_weights;
 };
 
 /// The data, as the network sees it: inputs in volts, row-major.

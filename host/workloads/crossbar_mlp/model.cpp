@@ -308,6 +308,11 @@ ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Mlp
 
 train::Network train_software(const CrossbarMlpSpec& w, const MlpData& d) {
   train::Network net = train::make_network(network_shape(w));
+  if (!w.loaded_weights.empty()) {
+    // A user's network: taken as it is (the import clips it to the conductance range like any other).
+    for (size_t l = 0; l < net.layers.size(); ++l) net.layers[l].W = w.loaded_weights[l];
+    return net;
+  }
   train::train(net, d.x_train.data(), d.y_train.data(), d.n_train(), train_config(w, w.epochs));
   return net;
 }

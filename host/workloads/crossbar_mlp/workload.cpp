@@ -2,10 +2,12 @@
 // match them is an input error before anything runs) and what `validate` prints.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <sstream>
 
 #include "data/dataset.hpp"
 #include "scenario/resolver.hpp"
+#include "train/weights_io.hpp"
 #include "workloads/crossbar_mlp/crossbar_mlp.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
@@ -54,6 +56,7 @@ class CrossbarMlpWorkload final : public Workload {
       num_key("crossbar_mlp.learning_rate", Dimension::kNone, "2", 1e-9, 1e6, "Adam step, uS of weight."),
       num_key("crossbar_mlp.init_scale", Dimension::kNone, "80", 1e-6, 1e6, "Initial weights uniform in +-init_scale/sqrt(inputs+1), uS."),
       integer_key("crossbar_mlp.train_seed", "1", 0, 4294967295.0, "Seed of the software network's initial weights."),
+      text_key("crossbar_mlp.weights", "", "Weights of layer 1 (.npy or .csv, (inputs + 1) x outputs in uS, bias row last); layer k's file ends in k instead of 1. Empty: train here."),
       integer_key("crossbar_mlp.retrain_epochs", "300", 0, 1e7, "hardware_aware: epochs of retraining with the stuck devices frozen."),
       integer_key("crossbar_mlp.insitu_epochs", "100", 1, 1e7, "in_situ: Manhattan-rule epochs (one pulse pair per weight each)."),
       num_key("crossbar_mlp.insitu_step", Dimension::kConductance, "2 uS", 1e-6, 1e6, "in_situ: conductance step of one fixed-amplitude pulse."),
@@ -141,6 +144,16 @@ class CrossbarMlpWorkload final : public Workload {
         throw InputError(r.mark("crossbar_mlp.layers"), "crossbar_mlp.layers",
                          fmt::format("layer {} needs a {}x{} array, larger than crossbar_mlp.max_array = {} (tiling is not implemented yet)",
                                      l + 1, rows, cols, w.max_array));
+    }
+    // A user's weights, one file per layer.
+    const std::string first = r.data_file("crossbar_mlp.weights");
+    if (!first.empty()) {
+      for (size_t l = 0; l + 1 < w.layers.size(); ++l) {
+        const std::string file = layer_weight_file(first, static_cast<int>(l + 1), "crossbar_mlp.weights");
+        if (!std::filesystem::is_regular_file(file))
+          throw InputError(r.mark("crossbar_mlp.weights"), "crossbar_mlp.weights", fmt::format("no weight file '{}' for layer {}", file, l + 1));
+        w.loaded_weights.push_back(load_weight_matrix(file, w.layers[l] + 1, w.layers[l + 1], "crossbar_mlp.weights"));
+      }
     }
     s.spec = std::move(w);
   }
