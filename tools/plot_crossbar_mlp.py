@@ -72,8 +72,9 @@ def plot_point(outdir, path, dpi):
 def plot_sweep(outdir, path, dpi):
     import matplotlib.pyplot as plt
     points = []
-    for d in sorted(os.listdir(outdir)):
-        sub = os.path.join(outdir, d)
+    root = os.path.join(outdir, "points") if os.path.isdir(os.path.join(outdir, "points")) else outdir
+    for d in sorted(os.listdir(root)):
+        sub = os.path.join(root, d)
         if os.path.isfile(os.path.join(sub, "modes.csv")) and os.path.isfile(os.path.join(sub, "results.csv")):
             res = read_csv(os.path.join(sub, "results.csv"), ["r_contact_ohm", "r_wire_ohm"])
             modes = read_csv(os.path.join(sub, "modes.csv"), ["mode", "test_accuracy_median"])
