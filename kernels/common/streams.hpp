@@ -25,5 +25,10 @@ constexpr std::uint32_t kBayesBer = 16;        ///< explicit bit errors of store
 constexpr std::uint32_t kBayesFixedPointSeu = 17;  ///< upsets of the conventional fixed-point naive Bayes: counter {inference, event, 0}
 constexpr std::uint32_t kBayesLogSeu = 18;         ///< upsets of the logarithmic machine (mode: log): counter {inference, event, 0}
 constexpr std::uint32_t kBayesCycleRead = 19;      ///< reads of stored bits every clock cycle (storage.reread: cycle): see stored_bit_cycle_read
+// arrays and crossbar_mlp (ids 20-29).
+constexpr std::uint32_t kArrayThreshold = 20;  ///< per-device SET/RESET switching thresholds: counter {device, 0, 0}
+constexpr std::uint32_t kArrayRead = 21;       ///< array reads: counter {device, read, 0} (read 0: fixed per chip)
+constexpr std::uint32_t kArrayPulse = 22;      ///< in-situ fixed-amplitude pulses: counter {device, update, 0}
+constexpr std::uint32_t kTrainInit = 23;       ///< initial weights of host training: counter {layer, weight/4, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream

@@ -1,0 +1,118 @@
+// `memcarlo bench crossbar_mlp`: programmed chips per second through the exact nodal solve of a passive
+// crossbar with contact and wire resistance (factor once per chip, transfer matrix by superposition, every input
+// pattern one row of a GEMM), against the SciPy sparse-LU implementation of the same circuit
+// (tools/baselines/crossbar_scipy.py). Chip k's conductances and the inputs follow deterministic formulas shared
+// with the baseline, so both print the same checksum.
+#include <cblas.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "crossbar/circuit.hpp"
+#include "io/command.hpp"
+#include "io/progress.hpp"
+#include "scenario/error.hpp"
+#include "workloads/backend.hpp"
+#include "workloads/bench.hpp"
+#include "workloads/crossbar_mlp/crossbar_mlp.hpp"
+#include "workloads/run.hpp"
+#include "workloads/workload.hpp"
+
+namespace mc {
+
+namespace {
+
+void bench_conductances(std::uint64_t chip, int rows, int cols, float* G) {
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < cols; ++j)
+      G[i * cols + j] = static_cast<float>(10.0 + 90.0 * static_cast<double>((i * 7 + j * 13 + chip * 5) % 17) / 16.0);
+}
+
+std::vector<double> bench_inputs(int n_inputs, int rows) {
+  std::vector<double> V(static_cast<size_t>(n_inputs) * rows);
+  for (int p = 0; p < n_inputs; ++p)
+    for (int i = 0; i < rows; ++i) V[static_cast<size_t>(p) * rows + i] = (p * 31 + i * 17) % 3 == 0 ? -0.2 : 0.2;
+  return V;
+}
+
+// Chips [0, chips): factor, transfer matrix, outputs of every input (P × cols by one GEMM); returns the sum of
+// every output current (µA).
+double solve_chips(std::uint64_t chips, int rows, int cols, int n_inputs, double r_contact, double r_wire, int threads) {
+  const std::vector<double> V = bench_inputs(n_inputs, rows);
+  const CrossbarGeometry g{rows, cols, r_wire, r_wire, r_contact, r_contact, true};
+  std::vector<double> per_chip(chips, 0.0);
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
+  {
+    CrossbarSolver solver(g);
+    std::vector<float> G(static_cast<size_t>(rows) * cols);
+    std::vector<double> out(static_cast<size_t>(n_inputs) * cols);
+#pragma omp for schedule(dynamic)
+    for (std::int64_t c = 0; c < static_cast<std::int64_t>(chips); ++c) {
+      if (cancel_flag().load()) continue;
+      bench_conductances(static_cast<std::uint64_t>(c), rows, cols, G.data());
+      const std::vector<double> T = crossbar_transfer(solver, G.data());  // cols × rows
+      // out (P × cols) = V (P × rows) · Tᵀ.
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_inputs, cols, rows, 1.0, V.data(), rows, T.data(), rows, 0.0,
+                  out.data(), cols);
+      double s = 0.0;
+      for (double x : out) s += x;
+      per_chip[c] = s;
+    }
+  }
+  double total = 0.0;
+  for (double s : per_chip) total += s;  // chip order: the sum is deterministic
+  return total;
+}
+
+}  // namespace
+
+int bench_crossbar_mlp(const BenchArgs& args) {
+  const std::uint64_t chips = args.get("chips", 2000), baseline_chips = args.get("baseline-chips", 100);
+  const int rows = static_cast<int>(args.get("rows", 20)), cols = static_cast<int>(args.get("cols", 20));
+  const int n_inputs = static_cast<int>(args.get("inputs", 680));
+  const double r_contact = static_cast<double>(args.get("contact-ohm", 400));
+  const double r_wire = static_cast<double>(args.get("wire-mohm", 500)) * 1e-3;
+  if (chips < 1) throw InputError("--chips: expected >= 1");
+  if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096) throw InputError("--rows, --cols: expected 1 to 4096");
+  if (n_inputs < 1) throw InputError("--inputs: expected >= 1");
+  const Backend backend = choose_backend(args.backend, args.threads);
+  if (backend.kind != Backend::kCpu)
+    std::printf("note: the crossbar solve runs on the CPU (Eigen sparse LDLT); no CUDA path yet\n");
+  solve_chips(std::min<std::uint64_t>(chips, 8), rows, cols, n_inputs, r_contact, r_wire, args.threads);  // warm-up
+  const double t0 = now_seconds();
+  const double checksum = solve_chips(chips, rows, cols, n_inputs, r_contact, r_wire, args.threads);
+  const double dt = now_seconds() - t0;
+  if (cancel_flag().load()) throw Interrupted();
+  const double rate = static_cast<double>(chips) / dt;
+  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
+  std::printf("memcarlo cpu (Eigen SimplicialLDLT, %d threads): %.3g s for %llu chips of %dx%d, %d inputs each, contact %g ohm, wire %g ohm\n",
+              args.threads > 0 ? args.threads : omp_get_max_threads(), dt, static_cast<unsigned long long>(chips), rows, cols,
+              n_inputs, r_contact, r_wire);
+  if (args.baseline && r_contact > 0 && r_wire > 0) {
+    const std::uint64_t bc = std::min(chips, baseline_chips);
+    const std::string bargs = fmt::format("--chips {} --rows {} --cols {} --inputs {} --contact-ohm {} --wire-ohm {}", bc, rows, cols,
+                                          n_inputs, r_contact, r_wire);
+    print_baseline("crossbar_scipy.py", bargs, "chips/s", fmt::format("SciPy splu, {} chips", bc), rate);
+    // The same circuit: the checksum of the first chips must agree with the baseline's.
+    int rc = 0;
+    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/crossbar_scipy.py' {} --json", MC_SOURCE_DIR,
+                                                fmt::format("--chips {} --rows {} --cols {} --inputs {} --contact-ohm {} --wire-ohm {}",
+                                                            std::min<std::uint64_t>(bc, 3), rows, cols, n_inputs, r_contact, r_wire)),
+                                    &rc);
+    if (rc == 0) {
+      const double theirs = nlohmann::json::parse(out).at("checksum").get<double>();
+      const double ours = solve_chips(std::min<std::uint64_t>(bc, 3), rows, cols, n_inputs, r_contact, r_wire, args.threads);
+      std::printf("checksum of the first %llu chips: memcarlo %.12g, scipy %.12g (relative difference %.2g)\n",
+                  static_cast<unsigned long long>(std::min<std::uint64_t>(bc, 3)), ours, theirs, std::fabs(ours - theirs) / std::fabs(theirs));
+    }
+  }
+  std::printf("crossbar_mlp: %.4g chips/s (%s, %llu chips of %dx%d, %d inputs, checksum %.10g, peak %ld MB)\n", rate,
+              backend.name.c_str(), static_cast<unsigned long long>(chips), rows, cols, n_inputs, checksum, peak_rss_mb());
+  return 0;
+}
+
+}  // namespace mc
