@@ -326,6 +326,11 @@ int main(int argc, char** argv) {
   submit->add_option("--gpus-per-task", so.gpus_per_task, "GPUs per task (--gpus-per-task; the task then runs --backend cuda)");
   submit->add_option("--partition", so.partition, "Slurm partition");
   submit->add_option("--time", so.time_limit, "Time limit per task, e.g. 01:00:00");
+  submit->add_option("--cpus-per-task", so.cpus_per_task, "CPUs per task (--cpus-per-task; the task then runs with --threads N)");
+  submit->add_option("--mem", so.mem, "Memory per task, e.g. 16G");
+  submit->add_option("--account", so.account, "Slurm account to charge");
+  submit->add_option("--qos", so.qos, "Slurm quality of service");
+  submit->add_option("--sbatch", so.sbatch_args, "Any other sbatch option, e.g. --sbatch=--constraint=a100 (repeatable)");
   submit->add_option("--out", so.out_dir, "Output folder (default runs/<scenario name>)");
   submit->add_flag("--dry-run", so.dry_run, "Write the sbatch scripts and print the commands; submit nothing");
 

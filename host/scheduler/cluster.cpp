@@ -67,6 +67,18 @@ void check_submit_options(const SubmitOptions& opt) {
   if (!opt.partition.empty() && !std::regex_match(opt.partition, std::regex("[A-Za-z0-9_.,-]{1,128}")))
     throw InputError("--partition: expected a Slurm partition name (letters, digits, '_', '.', '-', ',' for a list), got '" +
                      printable(opt.partition) + "'");
+  const std::regex name("[A-Za-z0-9_.,-]{1,128}");
+  if (opt.cpus_per_task < 0 || opt.cpus_per_task > 4096)
+    throw InputError("--cpus-per-task: expected 1 .. 4096, got " + std::to_string(opt.cpus_per_task));
+  if (!opt.mem.empty() && !std::regex_match(opt.mem, std::regex("[0-9]{1,9}[KMGT]?")))
+    throw InputError("--mem: expected a Slurm memory size like 16G or 4000M, got '" + printable(opt.mem) + "'");
+  for (const auto& [option, value] : {std::pair{"--account", &opt.account}, std::pair{"--qos", &opt.qos}})
+    if (!value->empty() && !std::regex_match(*value, name))
+      throw InputError(std::string(option) + ": expected a Slurm name (letters, digits, '_', '.', '-'), got '" + printable(*value) + "'");
+  for (const std::string& a : opt.sbatch_args)
+    if (!std::regex_match(a, std::regex("--[a-z][a-z0-9-]*(=[A-Za-z0-9_.,:=@/%+-]*)?")))
+      throw InputError("--sbatch: expected one sbatch option as --name or --name=value (no blanks, quotes or control characters), got '" +
+                       printable(a) + "'");
   static const std::regex time_limit(R"(\d{1,6}(:\d{1,2}){0,2}|\d{1,4}-\d{1,2}(:\d{1,2}){0,2}|UNLIMITED|INFINITE)");
   if (!opt.time_limit.empty() && !std::regex_match(opt.time_limit, time_limit))
     throw InputError("--time: expected a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got '" +
@@ -96,6 +108,11 @@ int submit_slurm(const SubmitOptions& opt) {
   std::ostringstream common;
   if (!opt.partition.empty()) common << "#SBATCH --partition=" << opt.partition << "\n";
   if (!opt.time_limit.empty()) common << "#SBATCH --time=" << opt.time_limit << "\n";
+  if (opt.cpus_per_task > 0) common << "#SBATCH --cpus-per-task=" << opt.cpus_per_task << "\n";
+  if (!opt.mem.empty()) common << "#SBATCH --mem=" << opt.mem << "\n";
+  if (!opt.account.empty()) common << "#SBATCH --account=" << opt.account << "\n";
+  if (!opt.qos.empty()) common << "#SBATCH --qos=" << opt.qos << "\n";
+  for (const std::string& a : opt.sbatch_args) common << "#SBATCH " << a << "\n";
 
   std::ostringstream array;
   array << "#!/bin/bash\n"
@@ -109,7 +126,8 @@ int submit_slurm(const SubmitOptions& opt) {
   array << "set -euo pipefail\n"
         << "exec " << shell_quote(exe) << " run " << shell_quote(scenario) << " --shard \"${SLURM_ARRAY_TASK_ID}/" << tasks
         << "\" --out " << shell_quote((out / "shards").string()) << "/\"${SLURM_ARRAY_TASK_ID}\" --backend "
-        << (opt.gpus_per_task > 0 ? "cuda" : "auto") << " --quiet\n";
+        << (opt.gpus_per_task > 0 ? "cuda" : "auto")
+        << (opt.cpus_per_task > 0 ? " --threads " + std::to_string(opt.cpus_per_task) : std::string()) << " --quiet\n";
   std::ostringstream merge;
   merge << "#!/bin/bash\n"
         << "# memcarlo merge of the shards of " << printable(scenario) << "\n"

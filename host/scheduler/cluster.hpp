@@ -12,11 +12,16 @@ struct SubmitOptions {
   int tasks = -1;             ///< array tasks (-1: min(points, 10)); never more than points
   int gpus_per_task = 0;
   std::string partition, time_limit;  ///< checked: they are written into the scripts
+  int cpus_per_task = 0;              ///< 0: Slurm's default; else --cpus-per-task and the run's --threads
+  std::string mem, account, qos;      ///< --mem (e.g. 16G), --account, --qos; "" = not set
+  std::vector<std::string> sbatch_args;  ///< any other sbatch option, "--name=value", one #SBATCH line each
   bool dry_run = false;
 };
 
 /// Checks the options that reach a batch script (InputError naming the option): a partition name of letters,
-/// digits and "_.-," only, a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), counts >= 1.
+/// digits and "_.-," only, a Slurm time limit (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), counts >= 1, a
+/// memory size (digits and one of K M G T), account and QOS names like partitions, and extra sbatch options of
+/// the form --name[=value] without blanks, quotes or control characters.
 void check_submit_options(const SubmitOptions& opt);
 
 /// Write out_dir/slurm/{array,merge}.sbatch and submit them (the merge with --dependency=afterok and

@@ -155,18 +155,31 @@ TEST_F(Reliability, OptionsAreChecked) {
        "--partition: expected a Slurm partition name"},
       {"submit " + sweep + " --slurm --time '01:00:00;touch " + path("INJECTED") + "' --dry-run --out " + path("o8"),
        "--time: expected a Slurm time limit"},
+      {"submit " + sweep + " --slurm --mem '4G;touch " + path("INJECTED") + "' --dry-run --out " + path("o9"), "--mem: expected a Slurm memory size"},
+      {"submit " + sweep + " --slurm --account 'a b' --dry-run --out " + path("o10"), "--account: expected a Slurm name"},
+      {"submit " + sweep + " --slurm --sbatch '--comment=x\\\"; touch " + path("INJECTED") + "' --dry-run --out " + path("o11"),
+       "--sbatch: expected one sbatch option"},
+      {"submit " + sweep + " --slurm --cpus-per-task -2 --dry-run --out " + path("o12"), "--cpus-per-task: expected 1 .. 4096"},
   };
   for (const auto& c : cases) {
     const Result r = memcarlo(c.args);
     EXPECT_EQ(r.status, 2) << c.args << "\n" << r.out;
     EXPECT_NE(r.out.find(c.message), std::string::npos) << c.args << "\n" << r.out;
   }
-  for (const char* o : {"o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "INJECTED"}) EXPECT_FALSE(fs::exists(path(o))) << o;
+  for (const char* o : {"o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11", "o12", "INJECTED"})
+    EXPECT_FALSE(fs::exists(path(o))) << o;
   // Good values still work, and a scenario path with a newline cannot break out of the script's comment line.
   const std::string odd = file("odd\nname.yaml", "workload: endurance\nendurance: {devices: 100, cycles: 10}\n"
                                                  "sweep:\n  grid:\n    endurance.compliance: [20 uA, 40 uA]\n");
-  const Result ok = memcarlo("submit '" + odd + "' --slurm --time 1-12:00 --partition gpu,debug --tasks 2 --dry-run --out " + path("ok"));
+  const Result ok = memcarlo("submit '" + odd + "' --slurm --time 1-12:00 --partition gpu,debug --tasks 2 --cpus-per-task 4 --mem 16G"
+                             " --account lab_1 --qos high --sbatch=--constraint=a100 --dry-run --out " + path("ok"));
   EXPECT_EQ(ok.status, 0) << ok.out;
+  std::ifstream script(path("ok") + "/slurm/array.sbatch");
+  std::stringstream text;
+  text << script.rdbuf();
+  for (const char* line : {"#SBATCH --cpus-per-task=4\n", "#SBATCH --mem=16G\n", "#SBATCH --account=lab_1\n", "#SBATCH --qos=high\n",
+                           "#SBATCH --constraint=a100\n", " --threads 4 --quiet\n"})
+    EXPECT_NE(text.str().find(line), std::string::npos) << line << " missing from\n" << text.str();
   std::ifstream in(path("ok") + "/slurm/array.sbatch");
   int line_no = 0;
   for (std::string line; std::getline(in, line);) {
