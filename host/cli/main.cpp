@@ -57,7 +57,9 @@ int cmd_validate(const std::string& file) {
   const Scenario& s = plan.points.front().scenario;
   std::printf("%s: ok\n", file.c_str());
   std::vector<std::pair<std::string, std::string>> rows = {{"name", plan.name}, {"workload", s.workload},
-                                                           {"seed", plan.has_sweep ? "derived per point" : std::to_string(s.seed)},
+                                                           {"seed", !plan.has_sweep ? std::to_string(s.seed)
+                                                                    : plan.shared_seeds ? std::to_string(s.seed) + ", shared by every point (sweep.seeds: shared)"
+                                                                                        : "derived per point (sweep.seeds: per_point)"},
                                                            {"device preset", s.preset.empty() ? "(none)" : s.preset}};
   if (plan.has_sweep) {
     std::string cols;

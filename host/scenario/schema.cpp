@@ -171,7 +171,9 @@ std::string schema_markdown() {
        "  points:                                                # explicit points\n"
        "    - {endurance.read_threshold: 15 uS}\n```\n\n"
        "A point's seed derives from `seed` and the point's resolved parameters (so it is stable when the sweep grows);\n"
-       "sweeping `seed` itself sets it. `device.preset` and `workload` cannot be swept.\n\n"
+       "sweeping `seed` itself sets it. With `seeds: shared` in the sweep block every point runs on `seed` itself: one\n"
+       "device population for all points (common random numbers), so a sweep over a read threshold or a protocol\n"
+       "compares the same devices. `device.preset` and `workload` cannot be swept.\n\n"
        "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
   for (const KeySpec& k : scenario_schema()) {
     std::string unit = k.dim != D::kNone ? internal_unit(k.dim) : k.unit_note;
@@ -244,7 +246,7 @@ std::string schema_json() {
       {"description", "Expand the scenario into points: grid (cartesian product), zip (parallel lists), points (explicit)."},
       {"type", "object"},
       {"additionalProperties", false},
-      {"properties", {{"grid", axes}, {"zip", axes},
+      {"properties", {{"grid", axes}, {"zip", axes}, {"seeds", {{"enum", {"per_point", "shared"}}}},
                       {"points", {{"type", "array"}, {"items", {{"type", "object"}, {"additionalProperties", scalar}}}}}}}};
   root["required"] = {"workload"};
   return root.dump(2) + "\n";

@@ -199,10 +199,16 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
         }
         explicit_points.push_back(std::move(values));
       }
+    } else if (form == "seeds") {
+      // Common random numbers: every point on one seed (one device population), or a seed per point.
+      const YAML::Node& v = it->second;
+      if (!v.IsScalar() || (v.Scalar() != "per_point" && v.Scalar() != "shared"))
+        throw InputError(yaml_detail::mark(v, file), "sweep.seeds", "expected one of per_point, shared, got " + yaml_detail::describe(v));
+      plan.shared_seeds = v.Scalar() == "shared";
     } else {
-      const std::string guess = did_you_mean(form, {"grid", "zip", "points"});
+      const std::string guess = did_you_mean(form, {"grid", "zip", "points", "seeds"});
       throw InputError(fm, "sweep." + form, "unknown sweep form '" + form + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
-                                               "; expected grid, zip or points");
+                                               "; expected grid, zip, points or seeds");
     }
   }
   // Columns: explicit-point keys first (sorted), then axis keys in order of appearance.
@@ -260,7 +266,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
       for (std::size_t c = 0; c < plan.columns.size(); ++c) where += (c ? ", " : "") + plan.columns[c] + "=" + p.values[c];
       throw InputError(km != key_marks.end() ? km->second : sweep_mark, e.key(), e.detail() + " [" + where + ")]");
     }
-    if (!assigned.count("seed")) {  // a point that sets seed itself keeps it
+    if (!assigned.count("seed") && !plan.shared_seeds) {  // a point that sets seed itself keeps it
       // Seed from the scenario seed and the point's resolved parameters: stable when the sweep grows.
       std::uint64_t h = fnv1a(std::to_string(p.scenario.seed));
       for (const auto& col : plan.columns) h = fnv1a(col + "=" + p.scenario.resolved[col].dump() + ";", h);

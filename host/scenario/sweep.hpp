@@ -9,6 +9,7 @@
 //       device.wear.weibull_shape: [1.5, 2]
 //     points:                    # explicit points, each a mapping of key paths to values
 //       - {endurance.read_threshold: 15 uS}
+//     seeds: shared              # every point on the scenario's seed (default per_point: a seed per point)
 // A point's seed derives from the scenario seed and the point's resolved parameters (not its index), so it
 // is stable when a sweep grows; a sweep over `seed` itself sets it directly.
 #pragma once
@@ -33,6 +34,7 @@ struct SweepPlan {
   std::vector<std::string> columns;  ///< swept key paths, in order of appearance
   std::vector<SweepPoint> points;    ///< one point (no columns) when there is no sweep
   std::string fingerprint;           ///< of the whole plan: every point's resolved scenario
+  bool shared_seeds = false;         ///< sweep.seeds: shared (every point on the scenario's seed: one device population)
 };
 
 /// Parse, expand and resolve every point of a scenario file; throws InputError (file:line:column, key path).

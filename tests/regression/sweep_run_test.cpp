@@ -140,6 +140,38 @@ TEST_F(SweepRun, SecondWriterIsRefusedWithTheHolder) {
   EXPECT_FALSE(fs::exists(dir_ / "busy/results.csv"));
 }
 
+TEST_F(SweepRun, SharedSeedsCompareOneDevicePopulation) {
+  // A read-threshold sweep: the 2T2R bit error rate does not depend on the 1T1R threshold, so with seeds: shared
+  // (one device population) it is identical at every point, while per-point seeds draw other devices.
+  const std::string base =
+      "workload: endurance\nseed: 8\ndevice:\n  preset: hfo2_1t1r\n  wear:\n    weibull_scale: 40\n"
+      "endurance:\n  devices: 2000\n  cycles: 60\n  checkpoints: [60]\n"
+      "sweep:\n  grid:\n    endurance.read_threshold: [\"5 uS\", \"10 uS\", \"20 uS\"]\n";
+  const auto ber_2t2r = [&](const std::string& text, const std::string& out) {
+    run_plan(parse_sweep(text, (dir_ / "crn.yaml").string()), opts(out));
+    std::vector<std::string> col;
+    const auto rows = lines(read(dir_ / out / "results.csv"));
+    std::stringstream hs(rows[0]);
+    std::size_t at = 0, i = 0;
+    for (std::string c; std::getline(hs, c, ','); ++i)
+      if (c == "ber_2t2r_last_interval") at = i;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      std::stringstream rs(rows[r]);
+      std::string c;
+      for (std::size_t k = 0; k <= at; ++k) std::getline(rs, c, ',');
+      col.push_back(c);
+    }
+    return col;
+  };
+  const auto shared = ber_2t2r(base + "  seeds: shared\n", "shared");
+  ASSERT_EQ(shared.size(), 3u);
+  EXPECT_NE(shared[0], "0");
+  EXPECT_EQ(shared[0], shared[1]);
+  EXPECT_EQ(shared[1], shared[2]);
+  const auto own = ber_2t2r(base, "own");
+  EXPECT_FALSE(own[0] == own[1] && own[1] == own[2]) << own[0];
+}
+
 TEST_F(SweepRun, ShardsMergeToTheSingleRun) {
   run_plan(plan_, opts("single"));
   for (int i = 0; i < 3; ++i) run_plan(plan_, opts("sub/shards/" + std::to_string(i), i, 3));

@@ -87,6 +87,22 @@ TEST(Sweep, SeedsDependOnParametersNotIndexSoGrowingKeepsThem) {
   EXPECT_NE(mixed.points[2].scenario.seed, 3u);
 }
 
+TEST(Sweep, SharedSeedsGiveEveryPointTheSameDevices) {
+  // Common random numbers: with seeds: shared every point runs on the scenario's seed, so a sweep over the read
+  // threshold compares one device population; per_point (the default) derives a seed per point.
+  const std::string grid = "  grid:\n    endurance.read_threshold: [5 uS, 10 uS, 20 uS]\n";
+  const SweepPlan shared = parse_sweep(kBase + "sweep:\n  seeds: shared\n" + grid, kFile);
+  const SweepPlan own = parse_sweep(kBase + "sweep:\n" + grid, kFile);
+  ASSERT_EQ(shared.points.size(), 3u);
+  EXPECT_TRUE(shared.shared_seeds);
+  EXPECT_FALSE(own.shared_seeds);
+  for (const auto& p : shared.points) EXPECT_EQ(p.scenario.seed, 3u);
+  EXPECT_NE(own.points[0].scenario.seed, own.points[1].scenario.seed);
+  EXPECT_NE(shared.fingerprint, own.fingerprint);
+  EXPECT_EQ(error_of(kBase + "sweep:\n  seeds: common\n" + grid),
+            "test.yaml:7:10: error: sweep.seeds: expected one of per_point, shared, got 'common'");
+}
+
 TEST(Sweep, IntegerRangesDoNotRepeatPoints) {
   const SweepPlan p = parse_sweep(kBase + "sweep:\n  grid:\n    endurance.cycles: {linspace: [1, 2, 5]}\n", kFile);
   ASSERT_EQ(p.points.size(), 2u);
@@ -106,7 +122,7 @@ TEST(SweepErrors, ExactMessages) {
   EXPECT_EQ(error_of(kBase + "sweep:\n  zip:\n    seed: [1, 2]\n    endurance.cycles: [1, 2, 3]\n"),
             "test.yaml:9:5: error: sweep.zip.endurance.cycles: zip lists must have equal lengths: 3 values here, 2 in 'seed'");
   EXPECT_EQ(error_of(kBase + "sweep:\n  gird:\n    seed: [1]\n"),
-            "test.yaml:7:3: error: sweep.gird: unknown sweep form 'gird' (did you mean 'grid'?); expected grid, zip or points");
+            "test.yaml:7:3: error: sweep.gird: unknown sweep form 'gird' (did you mean 'grid'?); expected grid, zip, points or seeds");
   EXPECT_EQ(error_of(kBase + "sweep:\n  grid:\n    endurance.compliance: [\"30 uA\", \"5 V\"]\n"),
             "test.yaml:8:5: error: endurance.compliance: '5 V' is a voltage, expected a current (A, mA, uA, nA) [sweep point 1 "
             "(endurance.compliance=5 V)]");
