@@ -65,8 +65,7 @@ struct PointRecord {
 
 std::vector<Backend> make_workers(const ScheduleOptions& opt) {
   std::vector<Backend> workers;
-  if (opt.backend != "auto" && opt.backend != "cpu" && opt.backend != "cuda")
-    throw InputError("--backend: expected auto, cpu or cuda, got '" + opt.backend + "'");
+  check_backend_name(opt.backend);
   if (opt.backend == "cpu" && !opt.gpus.empty()) throw InputError("--gpus: names GPUs, but --backend cpu runs on the CPU");
 #if defined(MC_HAVE_CUDA)
   if (opt.backend != "cpu") {

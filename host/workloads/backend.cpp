@@ -28,11 +28,15 @@ Backend gpu_backend(const GpuInfo& gpu) {
 }
 #endif
 
+void check_backend_name(const std::string& requested) {
+  if (requested != "auto" && requested != "cpu" && requested != "cuda")
+    throw InputError("--backend: expected auto, cpu or cuda, got '" + requested + "'");
+}
+
 Backend choose_backend(const std::string& requested, int threads) {
   Backend b;
   b.threads = threads;
-  if (requested != "auto" && requested != "cpu" && requested != "cuda")
-    throw InputError("--backend: expected auto, cpu or cuda, got '" + requested + "'");
+  check_backend_name(requested);
 #if defined(MC_HAVE_CUDA)
   if (requested != "cpu") {
     const auto gpus = cuda_devices(1);  // the first usable GPU that starts; no context on the others

@@ -19,7 +19,10 @@ struct GpuInfo;
 Backend gpu_backend(const GpuInfo& gpu);
 #endif
 
-/// Resolve --backend auto|cpu|cuda. auto takes GPU 0 when one answers; cuda without a GPU is an InputError.
+/// InputError unless `requested` is auto, cpu or cuda.
+void check_backend_name(const std::string& requested);
+
+/// Resolve --backend auto|cpu|cuda. auto takes the first usable GPU that starts; cuda without one is an InputError.
 Backend choose_backend(const std::string& requested, int threads);
 
 /// False when the backend can no longer run anything (a GPU whose context failed); the CPU always can.

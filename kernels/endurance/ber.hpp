@@ -171,42 +171,34 @@ inline BerQuadrature ber_2t2r_quadrature(const DeviceModel& m, float i_c, double
   };
   // The LRS-role read X (CDF) and the HRS-role read Y (survival) of one device, over its states and read noise.
   const int nr = sr > 0 ? 8 : 1;
-  auto read_nodes = [&](int i, double* z, double* wz) {
-    *z = sr > 0 ? 1 + sr * kGh8X[i] : 1.0;
-    *wz = sr > 0 ? kGh8W[i] : 1.0;
-  };
-  auto cdf_x = [&](double x) {
+  // A read's distribution over the state mixture and the read noise: E_z[state(x / z)] with z on the Gauss-Hermite nodes.
+  auto over_reads = [&](double x, auto&& state) {
     double f = 0;
     for (int i = 0; i < nr; ++i) {
-      double z, wz;
-      read_nodes(i, &z, &wz);
+      const double z = sr > 0 ? 1 + sr * kGh8X[i] : 1.0, wz = sr > 0 ? kGh8W[i] : 1.0;
       if (z <= 0) continue;
-      const double y = x / z;
-      double g = p_fresh > 0 ? p_fresh * lrs_cdf(y, 0.0) : 0.0;
-      for (int q = 0; q < kWear; ++q)
-        if (wear_p[q] > 0) g += wear_p[q] * lrs_cdf(y, wear_a[q]);
-      g += p_sl * ln_cdf(y, ln_sl, sdl) + p_sh * ln_cdf(y, ln_sh, sdh) + pu * u_cdf(y);
-      f += wz * g;
+      f += wz * state(x / z);
     }
     return f;
   };
+  auto cdf_x = [&](double x) {
+    return over_reads(x, [&](double y) {
+      double g = p_fresh > 0 ? p_fresh * lrs_cdf(y, 0.0) : 0.0;
+      for (int q = 0; q < kWear; ++q)
+        if (wear_p[q] > 0) g += wear_p[q] * lrs_cdf(y, wear_a[q]);
+      return g + (p_sl * ln_cdf(y, ln_sl, sdl) + p_sh * ln_cdf(y, ln_sh, sdh) + pu * u_cdf(y));
+    });
+  };
   auto sf_y = [&](double x) {
-    double f = 0;
-    for (int i = 0; i < nr; ++i) {
-      double z, wz;
-      read_nodes(i, &z, &wz);
-      if (z <= 0) continue;
-      const double y = x / z;
+    return over_reads(x, [&](double y) {
       double g = p_fresh > 0 ? p_fresh * ln_sf(y, std::log(m0), std::sqrt(s_c * s_c + sdh * sdh)) : 0.0;
       for (int q = 0; q < kWear; ++q) {
         if (wear_p[q] == 0) continue;
         const double sc = s_c * (1 + grow * wear_a[q]);
         g += wear_p[q] * ln_sf(y, std::log(m0 * (1 + rise * wear_a[q])), std::sqrt(sc * sc + sdh * sdh));
       }
-      g += p_sl * ln_sf(y, ln_sl, sdl) + p_sh * ln_sf(y, ln_sh, sdh) + pu * (1 - u_cdf(y));
-      f += wz * g;
-    }
-    return f;
+      return g + (p_sl * ln_sf(y, ln_sl, sdl) + p_sh * ln_sf(y, ln_sh, sdh) + pu * (1 - u_cdf(y)));
+    });
   };
   // Cells in ln x over [x0, x1]; an even number so that pairs of cells form the 2h grid.
   const double x0 = std::log(std::fmax(std::fmin(lo, u_lo > 0 ? u_lo : lo), 1e-9) * 0.5), x1 = std::log(std::fmax(hi, u_hi) * 2);
