@@ -26,6 +26,7 @@
 #include "scheduler/scheduler.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace {
 

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "scenario/error.hpp"
+#include "build_info.h"
 
 namespace mc {
 

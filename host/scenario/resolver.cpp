@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "scenario/yaml_internal.hpp"
+#include "build_info.h"
 
 namespace mc {
 

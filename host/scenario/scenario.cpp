@@ -16,6 +16,7 @@
 #include "scenario/schema.hpp"
 #include "scenario/yaml_internal.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace mc {
 

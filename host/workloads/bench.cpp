@@ -9,6 +9,7 @@
 
 #include "io/command.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace mc {
 

@@ -4,6 +4,7 @@
 
 #include "scenario/scenario.hpp"
 #include "workloads/mcmc/mcmc.hpp"
+#include "build_info.h"
 
 namespace mc {
 namespace {

@@ -13,6 +13,7 @@
 #include "workloads/mcmc/mcmc.hpp"
 #include "../support/gpu_fixtures.hpp"
 #include "../support/model_fixtures.hpp"
+#include "build_info.h"
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "scenario/error.hpp"
+#include "build_info.h"
 
 namespace mc {
 namespace {

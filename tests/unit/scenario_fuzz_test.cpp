@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "scenario/sweep.hpp"
+#include "build_info.h"
 
 namespace mc {
 namespace {

@@ -10,6 +10,7 @@
 #include "scenario/sweep.hpp"
 #include "scenario/units.hpp"
 #include "workloads/endurance/endurance.hpp"
+#include "build_info.h"
 
 namespace mc {
 namespace {

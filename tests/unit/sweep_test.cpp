@@ -4,6 +4,7 @@
 #include "scenario/sweep.hpp"
 #include "scheduler/scheduler.hpp"
 #include "workloads/endurance/endurance.hpp"
+#include "build_info.h"
 
 namespace mc {
 namespace {

@@ -23,6 +23,7 @@
 #include "workloads/mcmc/diagnostics.hpp"
 #include "workloads/run.hpp"
 #include "endurance/ber.hpp"  // Gauss-Hermite nodes
+#include "build_info.h"
 
 namespace mc {
 namespace {

@@ -11,6 +11,7 @@
 #include "workloads/bench.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace mc {
 

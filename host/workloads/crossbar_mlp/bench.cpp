@@ -21,6 +21,7 @@
 #include "workloads/crossbar_mlp/crossbar_mlp.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace mc {
 

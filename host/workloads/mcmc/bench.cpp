@@ -9,6 +9,7 @@
 #include "workloads/mcmc/mcmc.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "build_info.h"
 
 namespace mc {
 
