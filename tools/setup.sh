@@ -11,7 +11,7 @@ JOBS=${JOBS:-$(nproc)}
 PACKAGES=(build-essential cmake ninja-build git pkg-config
           libyaml-cpp-dev librandom123-dev libcli11-dev nlohmann-json3-dev libfmt-dev
           libgtest-dev googletest libbenchmark-dev
-          libeigen3-dev libopenblas-dev
+          libeigen3-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist
           python3-numpy python3-matplotlib python3-yaml python3-jsonschema python3-scipy
           slurmctld slurmd slurm-client munge)
 
