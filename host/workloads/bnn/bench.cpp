@@ -1,0 +1,173 @@
+// `memcarlo bench bnn`: binary multiply-accumulates per second of the packed XNOR-popcount inference with weight
+// errors (784-H-H-10, real byte inputs on bit-planes, a flip mask per chip), against the NumPy implementation of
+// the same inference as ±1 float matrix products with the same flip masks (tools/baselines/bnn_numpy.py); and
+// the time of one training epoch of the network on Fashion-MNIST (or synthetic images when it is absent).
+// Weights, images and masks come from a splitmix64 hash both sides compute, so both print the same checksum.
+#include <omp.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bnn/driver.hpp"
+#include "data/idx.hpp"
+#include "endurance/driver.hpp"
+#include "io/command.hpp"
+#include "io/progress.hpp"
+#include "scenario/error.hpp"
+#include "workloads/bench.hpp"
+#include "workloads/bnn/bnn.hpp"
+#include "workloads/run.hpp"
+#include "workloads/workload.hpp"
+#include "build_info.h"
+
+namespace mc {
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return x;
+}
+
+train::BinaryNet bench_net(int hidden) {
+  train::BinaryNet net;
+  net.sizes = {784, hidden, hidden, 10};
+  for (int l = 0; l < 3; ++l) {
+    const int ni = net.sizes[l], no = net.sizes[l + 1];
+    std::vector<float> W(static_cast<std::size_t>(ni) * no);
+    for (int i = 0; i < ni; ++i)
+      for (int j = 0; j < no; ++j)
+        W[static_cast<std::size_t>(i) * no + j] =
+            mix((static_cast<std::uint64_t>(l) << 40) ^ (static_cast<std::uint64_t>(i) << 20) ^ static_cast<std::uint64_t>(j) ^ 0x1234u) & 1 ? 0.5f : -0.5f;
+    net.W.push_back(std::move(W));
+    net.mean.emplace_back(no, 0.0f);
+    net.var.emplace_back(no, 1.0f - net.eps);
+  }
+  return net;
+}
+
+}  // namespace
+
+int bench_bnn(const BenchArgs& args) {
+  const std::int64_t images = static_cast<std::int64_t>(args.get("images", 10000));
+  const std::uint64_t chips = args.get("chips", 4), baseline_chips = args.get("baseline-chips", 1);
+  const int hidden = static_cast<int>(args.get("hidden", 1024));
+  const std::uint64_t ber_ppm = args.get("ber-ppm", 1000), train_images = args.get("train-images", 6000);
+  if (images < 1 || chips < 1) throw InputError("--images, --chips: expected >= 1");
+  if (hidden < 1 || hidden > 65536) throw InputError("--hidden: expected 1 to 65536");
+  if (ber_ppm > 500000) throw InputError("--ber-ppm: expected 0 to 500000");
+  const Backend backend = choose_backend(args.backend, args.threads);
+  const int threads = args.threads > 0 ? args.threads : omp_get_max_threads();
+  const train::BinaryNet net = bench_net(hidden);
+  const BnnFolded f = fold_network(net);
+  std::vector<float> X(static_cast<std::size_t>(images) * 784);
+  for (std::int64_t n = 0; n < images; ++n)
+    for (int i = 0; i < 784; ++i)
+      X[static_cast<std::size_t>(n) * 784 + i] = static_cast<float>(mix(((static_cast<std::uint64_t>(n) << 20) ^ static_cast<std::uint64_t>(i)) + 0x5555u) % 256) / 255.0f;
+  const BnnInputs in = pack_inputs(f, X.data(), images);
+  const BnnDot dot = bnn_dot_of(backend);
+  const std::uint64_t threshold = static_cast<std::uint64_t>(static_cast<double>(ber_ppm) * 9007199254740992.0 / 1e6);
+  auto weights_of = [&](std::uint64_t chip) {
+    return chip_weights(f, [&](int l, const std::function<void(std::uint64_t)>& flip) {
+      const std::uint64_t n = static_cast<std::uint64_t>(f.sizes[l]) * f.sizes[l + 1];
+      for (std::uint64_t k = 0; k < n; ++k)
+        if ((mix(((chip + 1) << 44) ^ (static_cast<std::uint64_t>(l) << 40) ^ k ^ 0x777u) >> 11) < threshold) flip(k);
+    });
+  };
+  // Chips' decisions summed: the checksum the baseline prints too.
+  auto infer = [&](std::uint64_t n_chips, double* seconds) {
+    std::uint64_t checksum = 0;
+    double t = 0;
+    for (std::uint64_t c = 0; c < n_chips; ++c) {
+      const double t0 = now_seconds();  // the chip's mask is timed too, as in the baseline
+      const auto cw = weights_of(c);
+      std::vector<const std::uint64_t*> ptr;
+      for (const auto& v : cw) ptr.push_back(v.data());
+      std::vector<int> dec(images);
+      if (backend.kind == Backend::kCpu) {
+        constexpr std::int64_t kBlock = 64;
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+        for (std::int64_t b = 0; b < (images + kBlock - 1) / kBlock; ++b)
+          bnn_infer(f, ptr, in, b * kBlock, std::min<std::int64_t>(kBlock, images - b * kBlock), dot, nullptr, dec.data() + b * kBlock);
+      } else {
+        bnn_infer(f, ptr, in, 0, images, dot, nullptr, dec.data());
+      }
+      t += now_seconds() - t0;
+      for (int v : dec) checksum += static_cast<std::uint64_t>(v);
+      if (cancel_flag().load()) throw Interrupted();
+    }
+    *seconds = t;
+    return checksum;
+  };
+  double warm = 0;
+  infer(1, &warm);
+  double dt = 0;
+  const std::uint64_t checksum = infer(chips, &dt);
+  const double macs = static_cast<double>(f.bits()) * images * chips;
+  const double rate = macs / dt;
+  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
+  std::printf("memcarlo %s (%s, %d threads): %.3g s for %llu chips x %lld images of 784-%d-%d-10 (real byte inputs on 8 bit-planes), "
+              "BER %.3g, checksum %llu\n",
+              backend.name.c_str(), backend.kind == Backend::kCpu ? bnn_cpu_isa() : "cuda", threads, dt, static_cast<unsigned long long>(chips),
+              static_cast<long long>(images), hidden, hidden, ber_ppm * 1e-6, static_cast<unsigned long long>(checksum));
+  if (args.baseline) {
+    const std::uint64_t bc = std::min(chips, baseline_chips);
+    const std::string bargs = fmt::format("--images {} --chips {} --hidden {} --ber-ppm {}", images, bc, hidden, ber_ppm);
+    print_baseline("bnn_numpy.py", bargs, "binary MACs/s", fmt::format("float32 +-1 matmul, {} chips", bc), rate);
+    int rc = 0;
+    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/bnn_numpy.py' --images {} --chips 1 --hidden {} --ber-ppm {} --json",
+                                                MC_SOURCE_DIR, std::min<std::int64_t>(images, 2000), hidden, ber_ppm), &rc);
+    if (rc == 0) {
+      const std::uint64_t theirs = nlohmann::json::parse(out).at("checksum").get<std::uint64_t>();
+      // Ours on the same first images of chip 0.
+      const auto cw = weights_of(0);
+      std::vector<const std::uint64_t*> ptr;
+      for (const auto& v : cw) ptr.push_back(v.data());
+      const std::int64_t m = std::min<std::int64_t>(images, 2000);
+      std::vector<int> dec(m);
+      bnn_infer(f, ptr, in, 0, m, dot, nullptr, dec.data());
+      std::uint64_t ours = 0;
+      for (int v : dec) ours += static_cast<std::uint64_t>(v);
+      std::printf("checksum of chip 0, first %lld images: memcarlo %llu, numpy %llu (%s)\n", static_cast<long long>(m),
+                  static_cast<unsigned long long>(ours), static_cast<unsigned long long>(theirs), ours == theirs ? "equal" : "DIFFERENT");
+    }
+  }
+  // One training epoch of the same shape (Fashion-MNIST when installed, else the synthetic images).
+  if (train_images > 0) {
+    std::vector<float> tx;
+    std::vector<int> ty;
+    std::string what = "Fashion-MNIST";
+    try {
+      const Dataset d = load_fashion_mnist("train", "bench");
+      const std::size_t n = std::min<std::size_t>(train_images, d.rows);
+      tx.assign(d.x.begin(), d.x.begin() + n * 784);
+      ty.assign(d.y.begin(), d.y.begin() + n);
+    } catch (const InputError&) {
+      what = "synthetic images (Fashion-MNIST not installed)";
+      const std::size_t n = std::min<std::size_t>(train_images, static_cast<std::size_t>(images));
+      tx.assign(X.begin(), X.begin() + n * 784);
+      for (std::size_t k = 0; k < n; ++k) ty.push_back(static_cast<int>(mix(k ^ 0x99u) % 10));
+    }
+    train::BinaryTrainConfig cfg;
+    cfg.epochs = 1;
+    cfg.threads = threads;
+    train::BinaryNet tn = train::make_binary_net({784, hidden, hidden, 10}, false, cfg);
+    const double t0 = now_seconds();
+    train::train_binary(tn, tx.data(), ty.data(), static_cast<int>(ty.size()), cfg, {}, &cancel_flag());
+    const double te = now_seconds() - t0;
+    if (cancel_flag().load()) throw Interrupted();
+    std::printf("training: %.3g s for one epoch of %zu %s (batch 100, Adam) -> %.3g s per 60,000-image epoch\n", te, ty.size(), what.c_str(),
+                te * 60000.0 / ty.size());
+  }
+  std::printf("bnn: %.4g binary MACs/s (%s, %llu chips x %lld images x %llu weights, BER %.3g, peak %ld MB)\n", rate, backend.name.c_str(),
+              static_cast<unsigned long long>(chips), static_cast<long long>(images), static_cast<unsigned long long>(f.bits()), ber_ppm * 1e-6,
+              peak_rss_mb());
+  return 0;
+}
+
+}  // namespace mc

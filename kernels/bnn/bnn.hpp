@@ -1,0 +1,151 @@
+// Binarized neural networks on 2T2R arrays (SCIENCE.md §4; Bocquet IEDM 2018, Hirtzlin et al. 2020): the parts
+// every backend shares. A neuron is XNOR → popcount → compare with an integer threshold (batch norm folded,
+// notes/neural-workloads.md fact 10); weights are stored one bit per cell and read back with errors, fixed per
+// programmed chip or drawn per read (fact 12); the cell error of two log-normal states read by a sense amplifier
+// (2T2R) or against a reference (1T1R) (fact 11).
+//
+// Packing (both backends): weights word-major, word w of neuron j at w·cols + j (cols = outputs rounded up to
+// kBnnColumnBlock, padded with zero words), bit b of word w = input 64·w + b is +1. Binary activations: one row of
+// `words` words per image, bit set = +1, padding bits 0 in both, so the dot product is n_in − 2·popcount(a ^ w).
+// Byte inputs (the real-valued first layer: pixels k/255, k = 0..255) as kBnnPlanes bit-planes per image, plane b
+// of image n at row n, words b·words .. (b+1)·words − 1; 255·Σ x_i w_i = 2·Σ_b 2^b popcount(plane_b & w) − Σ_i k_i
+// (exact integers, as a bit-serial input would compute it).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+#include "common/mc_hd.hpp"
+#include "common/rng.hpp"
+#include "common/streams.hpp"
+
+namespace mc {
+
+constexpr int kBnnPlanes = 8;         ///< bit-planes of a byte input
+constexpr int kBnnColumnBlock = 32;   ///< packed weight columns are a multiple of this
+constexpr int kBnnRowBlock = 4;       ///< images per register tile (CPU)
+
+MC_HD int bnn_words(int n_in) { return (n_in + 63) / 64; }
+MC_HD int bnn_columns(int n_out) { return (n_out + kBnnColumnBlock - 1) / kBnnColumnBlock * kBnnColumnBlock; }
+
+/// A hidden neuron's batch norm folded into its integer pre-activation x (notes fact 10): sign(γ(x−μ)/σ + β),
+/// sign(0) = +1, is +1 iff x ≥ t (dir > 0) or iff x ≤ t (dir < 0).
+struct BnnThreshold {
+  std::int32_t t;
+  std::int32_t dir;
+};
+
+/// Fold batch norm (mean μ, standard deviation σ > 0, scale γ, shift β; all in the units of x) into an integer
+/// threshold: τ = μ − βσ/γ; γ > 0: x ≥ ⌈τ⌉; γ < 0: x ≤ ⌊τ⌋; γ = 0: the constant sign(β).
+MC_HD BnnThreshold bnn_fold(double mu, double sigma, double gamma, double beta) {
+  constexpr double kBig = 2147483647.0;
+  if (gamma == 0.0) return BnnThreshold{beta >= 0 ? -2147483647 : 2147483647, 1};
+  const double tau = mu - beta * sigma / gamma;
+  double t = gamma > 0 ? ceil(tau) : floor(tau);
+  t = t > kBig ? kBig : (t < -kBig ? -kBig : t);
+  return BnnThreshold{static_cast<std::int32_t>(t), gamma > 0 ? 1 : -1};
+}
+
+/// The folded neuron's output bit (1: +1).
+MC_HD bool bnn_fire(BnnThreshold th, std::int32_t x) { return th.dir > 0 ? x >= th.t : x <= th.t; }
+
+/// The unfolded reference: sign(γ(x−μ)/σ + β) ≥ 0, in double.
+MC_HD bool bnn_fire_unfolded(double x, double mu, double sigma, double gamma, double beta) {
+  return gamma * (x - mu) / sigma + beta >= 0.0;
+}
+
+/// Sparse flip positions at rate p: the gap to the next flip is geometric, drawn from one uniform u in (0, 1):
+/// floor(ln u / ln(1 − p)). `inv_log_q` = 1 / ln(1 − p) (p in (0, 1)). Capped at 2^62.
+MC_HD std::uint64_t bnn_geometric_gap(double u, double inv_log_q) {
+  const double g = floor(log(u) * inv_log_q);
+  return g >= 4.6e18 ? (std::uint64_t{1} << 62) : static_cast<std::uint64_t>(g);
+}
+
+/// Visit the flipped positions of `n` bits at rate p, drawn from Philox stream `stream` at counter
+/// {entity, step, draw} (two gaps per draw): f(position) for each, in increasing order. Deterministic for the key
+/// and counter, whatever the caller's threading.
+template <class F>
+MC_HD void bnn_flips(double p, std::uint64_t n, RngKey key, std::uint64_t entity, std::uint64_t step, F&& f) {
+  if (!(p > 0.0) || n == 0) return;
+  if (p >= 1.0) {
+    for (std::uint64_t k = 0; k < n; ++k) f(k);
+    return;
+  }
+  const double inv_log_q = 1.0 / log1p(-p);
+  std::uint64_t at = 0;
+  for (std::uint32_t draw = 0;; ++draw) {
+    const U32x4 r = philox(key, entity, step, draw);
+    for (int h = 0; h < 2; ++h) {
+      at += bnn_geometric_gap(u01_53(r.v[2 * h], r.v[2 * h + 1]), inv_log_q);
+      if (at >= n) return;
+      f(at);
+      ++at;
+    }
+  }
+}
+
+/// A stored bit in two log-normal states (notes fact 11; no device model): ln G_LRS ~ N(Δμ, σL), ln G_HRS ~
+/// N(0, σH) (conductances relative to the HRS median). 2T2R: the sense amplifier reads a 1 when the LRS device of
+/// the pair conducts more: error iff G_LRS ≤ G_HRS, rate Φ(−Δμ/√(σL² + σH²)). 1T1R: one device, LRS for a 1 and
+/// HRS for a 0, read against the reference ln G_ref: error iff a 1 reads below it or a 0 at or above it.
+struct BnnLognormalCell {
+  float mu_gap, sigma_lrs, sigma_hrs;
+  bool two_devices;  ///< 2T2R (else 1T1R)
+  float ln_ref;      ///< 1T1R reference, ln of G_ref / G_HRS median
+};
+
+/// Whether stored bit `bit` (written as `value`) reads wrong at read `read`: states from kBnnCell, counter
+/// {bit, read, 0}.
+MC_HD bool bnn_lognormal_error(const BnnLognormalCell& c, std::uint32_t seed, std::uint64_t bit, bool value, std::uint64_t read) {
+  const F32x4 z = normals(philox(RngKey{seed, stream::kBnnCell}, bit, read, 0));
+  const float ln_l = c.mu_gap + c.sigma_lrs * z.v[0], ln_h = c.sigma_hrs * z.v[1];
+  if (c.two_devices) return ln_l <= ln_h;
+  return value ? ln_l < c.ln_ref : ln_h >= c.ln_ref;
+}
+
+/// Standard normal CDF (double).
+MC_HD double bnn_phi(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+/// Analytic 2T2R bit error rate of the log-normal cell: Φ(−Δμ/√(σL² + σH²)).
+MC_HD double bnn_ber_2t2r(double mu_gap, double sigma_lrs, double sigma_hrs) {
+  return bnn_phi(-mu_gap / sqrt(sigma_lrs * sigma_lrs + sigma_hrs * sigma_hrs));
+}
+
+/// Analytic 1T1R bit error rate with reference ln_ref (equal priors of 0 and 1):
+/// ½[Φ((ln G_ref − Δμ)/σL) + Φ((0 − ln G_ref)/σH)].
+MC_HD double bnn_ber_1t1r(double mu_gap, double sigma_lrs, double sigma_hrs, double ln_ref) {
+  return 0.5 * (bnn_phi((ln_ref - mu_gap) / sigma_lrs) + bnn_phi(-ln_ref / sigma_hrs));
+}
+
+/// The reference that minimizes the 1T1R error rate (golden-section search on [0, Δμ], where the rate is
+/// unimodal for these two Gaussians in ln G).
+MC_HD double bnn_best_reference(double mu_gap, double sigma_lrs, double sigma_hrs) {
+  double a = 0.0, b = mu_gap > 0 ? mu_gap : 0.0;
+  const double g = 0.61803398874989485;
+  for (int it = 0; it < 200 && b - a > 1e-12; ++it) {
+    const double c = b - g * (b - a), d = a + g * (b - a);
+    if (bnn_ber_1t1r(mu_gap, sigma_lrs, sigma_hrs, c) < bnn_ber_1t1r(mu_gap, sigma_lrs, sigma_hrs, d)) b = d;
+    else a = c;
+  }
+  return 0.5 * (a + b);
+}
+
+/// One layer's dot products for a block of images (every backend's contract): out[n·out_stride + j] = the
+/// integer pre-activation of neuron j (binary: Σ ±1·±1; planes: 255·Σ x_i w_i) for images [0, images).
+struct BnnDotArgs {
+  int n_in = 0, n_out = 0;
+  int planes = 0;                    ///< 0: binary activations; kBnnPlanes: byte inputs
+  const std::uint64_t* act = nullptr;   ///< images × (planes ? planes : 1) × words
+  const std::int32_t* act_sum = nullptr;  ///< planes: Σ_i k_i per image
+  const std::uint64_t* weights = nullptr; ///< words × bnn_columns(n_out)
+  std::int64_t images = 0;
+  std::int32_t* out = nullptr;
+  int out_stride = 0;
+};
+
+/// The pre-activation from the packed popcounts of one (image, neuron): binary: n_in − 2·popcount(a ^ w);
+/// planes: 2·Σ_b 2^b popcount(plane_b & w) − Σ k (acc holds the weighted sum).
+MC_HD std::int32_t bnn_preactivation(const BnnDotArgs& a, std::int64_t acc, std::int64_t image) {
+  return a.planes ? static_cast<std::int32_t>(2 * acc - a.act_sum[image]) : static_cast<std::int32_t>(a.n_in - 2 * acc);
+}
+
+}  // namespace mc
