@@ -34,6 +34,31 @@ void gemm_nn(int m, int n, int k, const float* A, const float* B, float* C) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f, A, k, B, n, 0.0f, C, n);
 }
 
+// C (m × n, row-major) = op(A)·op(B) as `threads` single-threaded BLAS calls over blocks of C's columns, so
+// that training runs on the OpenMP threads alone (OpenBLAS's own pool yields and spins between calls, which on
+// a loaded machine costs more than the products). Each column of C is computed by one call whatever the
+// thread count splits: the results do not depend on it.
+void gemm_cols(bool ta, bool tb, int m, int n, int k, const float* A, int lda, const float* B, int ldb, float* C, int ldc, int threads) {
+  constexpr int kAlign = 64;
+  const int blocks = (n + kAlign - 1) / kAlign;
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int b0 = blocks * t / nt, b1 = blocks * (t + 1) / nt;
+    const int n0 = b0 * kAlign, n1 = std::min(n, b1 * kAlign);
+    if (n1 > n0)
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n1 - n0, k, 1.0f, A, lda,
+                  tb ? B + static_cast<std::size_t>(n0) * ldb : B + n0, ldb, 0.0f, C + n0, ldc);
+  }
+}
+
+// OpenBLAS on one thread while an object lives (restored after).
+struct SerialBlas {
+  int before = openblas_get_num_threads();
+  SerialBlas() { openblas_set_num_threads(1); }
+  ~SerialBlas() { openblas_set_num_threads(before); }
+};
+
 }  // namespace
 
 float first_layer_input(const BinaryNet& net, float x) { return net.binary_input ? (x >= 0.5f ? 1.0f : -1.0f) : x; }
@@ -82,6 +107,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
   std::vector<std::uint64_t> keys(N);
   const float b1 = 0.9f, b2 = 0.999f, eps_adam = 1e-8f;
   std::uint64_t step = 0;
+  const SerialBlas serial_blas;
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
     const double t0 = seconds_now();
     for (int i = 0; i < N; ++i) {
@@ -120,7 +146,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
           });
         }
         float* z = Zh[l].data();
-        gemm_nn(B, no, ni, A[l].data(), wb, z);
+        gemm_cols(false, false, B, no, ni, A[l].data(), ni, wb, no, z, no, threads);
         // Batch norm over the batch (biased variance), running statistics with the unbiased one (as PyTorch).
         float* mean = net.mean[l].data();
         float* var = net.var[l].data();
@@ -185,10 +211,10 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
           }
         }
         // dW (ni × no) = Aᵀ · dZ.
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, no, B, 1.0f, A[l].data(), ni, g, no, 0.0f, dW[l].data(), no);
+        gemm_cols(true, false, ni, no, B, A[l].data(), ni, g, no, dW[l].data(), no, threads);
         if (l > 0) {
           // dA (B × ni) = dZ · Wbᵀ; through the sign by the straight-through estimator, zero where |Zh| > 1.
-          cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, ni, no, 1.0f, g, no, Wb[l].data(), no, 0.0f, dA.data(), ni);
+          gemm_cols(false, true, B, ni, no, g, no, Wb[l].data(), no, dA.data(), ni, threads);
           const float* zp = Zh[l - 1].data();
           const std::int64_t cnt = static_cast<std::int64_t>(B) * ni;
           float* gp = G.data();
@@ -213,7 +239,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
           mm[k] = b1 * mm[k] + (1 - b1) * gk;
           vv[k] = b2 * vv[k] + (1 - b2) * gk * gk;
           const float w = W[k] - lr * (mm[k] / bc1) / (std::sqrt(vv[k] / bc2) + eps_adam);
-          W[k] = std::fmin(std::fmax(w, -1.0f), 1.0f);
+          W[k] = w < -1.0f ? -1.0f : (w > 1.0f ? 1.0f : w);
         }
       }
     }

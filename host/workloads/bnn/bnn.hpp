@@ -54,6 +54,13 @@ struct BnnData {
 /// Loads the spec's data (train_rows / test_rows first rows); InputError at `key` when absent.
 BnnData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark& where);
 
+/// Inputs per image and classes of the spec's data, from the image headers and the labels (fast enough to
+/// check every sweep point); InputError at `key` when the data are absent or malformed.
+struct BnnDataShape {
+  int inputs = 0, classes = 0;
+};
+BnnDataShape bnn_data_shape(const BnnSpec& w, const std::string& key, const SourceMark& where);
+
 /// The network folded for the chip: packed clean weights, integer thresholds of the hidden layers, and the last
 /// layer's batch norm in pre-activation units.
 struct BnnFolded {

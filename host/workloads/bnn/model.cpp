@@ -1,6 +1,7 @@
 // Workload `bnn`, the model: data, batch-norm folding, packing, one chip's weights with its flips, inference of a
 // block of images through the packed kernels, and the model files.
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -49,6 +50,40 @@ BnnData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark
   d.x_test.assign(test.x.begin(), test.x.begin() + nte * d.inputs);
   d.y_test.assign(test.y.begin(), test.y.begin() + nte);
   return d;
+}
+
+BnnDataShape bnn_data_shape(const BnnSpec& w, const std::string& key, const SourceMark& where) {
+  const std::string dir = w.data_dir.empty() ? fashion_mnist_dir() : w.data_dir;
+  auto file = [&](const char* stem, const char* kind) {
+    const fs::path base = fs::path(dir) / fmt::format("{}-{}-ubyte", stem, kind);
+    std::error_code ec;
+    if (fs::exists(base.string() + ".gz", ec)) return base.string() + ".gz";
+    if (fs::exists(base, ec)) return base.string();
+    throw InputError(where, key,
+                     fmt::format("Fashion-MNIST is not installed: {}.gz not found; install the Debian package dataset-fashion-mnist "
+                                 "(tools/setup.sh deps does), or set MC_FASHION_MNIST to a folder holding the IDX files",
+                                 base.string()));
+  };
+  BnnDataShape shape;
+  for (const char* stem : {"train", "t10k"}) {
+    // Images: the header only (count, rows, cols); the pixels are read and checked when the point runs.
+    const std::string images = file(stem, "images-idx3");
+    gzFile f = gzopen(images.c_str(), "rb");
+    unsigned char h[16];
+    const int got = f ? gzread(f, h, 16) : -1;
+    if (f) gzclose(f);
+    if (got != 16 || h[0] != 0 || h[1] != 0 || h[2] != 0x08 || h[3] != 3)
+      throw InputError(where, key, images + ": not an IDX file of unsigned-byte images (3 dimensions)");
+    auto dim = [&](int d) { return (std::uint32_t{h[4 + 4 * d]} << 24) | (std::uint32_t{h[5 + 4 * d]} << 16) | (std::uint32_t{h[6 + 4 * d]} << 8) | h[7 + 4 * d]; };
+    const int inputs = static_cast<int>(dim(1) * dim(2));
+    if (shape.inputs && inputs != shape.inputs)
+      throw InputError(where, key, fmt::format("the test images have {} pixels, the training images {}", inputs, shape.inputs));
+    shape.inputs = inputs;
+    const IdxArray labels = read_idx(file(stem, "labels-idx1"), 1, key);
+    if (labels.dims[0] != dim(0)) throw InputError(where, key, fmt::format("{}: {} images but {} labels", images, dim(0), labels.dims[0]));
+    for (std::uint8_t y : labels.data) shape.classes = std::max(shape.classes, y + 1);
+  }
+  return shape;
 }
 
 std::uint64_t BnnFolded::bits() const {

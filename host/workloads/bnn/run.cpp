@@ -78,7 +78,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   // The network: loaded, cached or trained here.
   train::BinaryNet net;
   std::string origin;
-  CsvTable training({"epoch", "loss", "train_accuracy", "seconds"});
+  CsvTable training({"epoch", "loss", "train_accuracy", "wall_s"});
   bool trained = false;
   double train_seconds = 0, epoch_seconds = 0;
   if (!w.weights.empty()) {
@@ -251,14 +251,14 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   CsvTable results({"point", "workload", "layers", "inputs", "chips", "test_images", "seed", "train_seed", "p_train", "epochs", "errors", "timing",
                     "cell", "ber", "aging_cycles", "compliance_uA", "cell_ber_measured", "cell_ber_analytic", "software_accuracy",
                     "error_free_accuracy", "accuracy_mean", "accuracy_sd", "accuracy_loss_points", "bits", "program_energy_pJ_per_bit",
-                    "program_energy_uJ", "read_energy_pJ_per_bit", "energy_per_inference_pJ", "train_seconds_per_epoch", "binary_macs",
+                    "program_energy_uJ", "read_energy_pJ_per_bit", "energy_per_inference_pJ", "train_epochs_per_s", "binary_macs",
                     "binary_macs_per_s", "wall_s"});
   results.add_row({"0", "bnn", layers_text(w.layers), w.binary_input ? "binary" : "real", std::to_string(w.chips), std::to_string(N),
                    std::to_string(s.seed), std::to_string(w.train.seed), cell(w.train.p_train), std::to_string(w.train.epochs),
                    bnn_errors_name(w.errors), timing, two ? "2t2r" : "1t1r", cell(w.ber), cell(w.aging_cycles), cell(w.compliance),
                    cell(ber_measured), cell(ber_analytic), cell(static_cast<double>(sw_correct) / N), cell(clean_acc), cell(mean), cell(sd),
                    cell(100 * (clean_acc - mean)), std::to_string(bits), cell(program_pj_bit), cell(program_pj_bit * bits * 1e-6),
-                   cell(read_pj_bit), cell(inference_pj), cell(epoch_seconds), cell(macs), cell(infer_seconds > 0 ? macs / infer_seconds : 0.0),
+                   cell(read_pj_bit), cell(inference_pj), cell(epoch_seconds > 0 ? 1.0 / epoch_seconds : 0.0), cell(macs), cell(infer_seconds > 0 ? macs / infer_seconds : 0.0),
                    cell(wall)});
   out.write("chips.csv", chips.str());
   out.write("results.csv", results.str());
@@ -266,6 +266,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   nlohmann::ordered_json manifest = run_manifest(s, backend, wall, programmed, programmed * (two ? 1 : 0),
                                                  static_cast<std::uint64_t>(bits) * N * (w.chips + 1) * (two ? 2 : 1), files);
   manifest["network"] = origin;
+  manifest["train_seconds_per_epoch"] = epoch_seconds;
   out.write("manifest.json", manifest.dump(2) + "\n");
 
   RunSummary summary;

@@ -105,7 +105,7 @@ class BnnWorkload final : public Workload {
     w.lognormal.ln_ref = static_cast<float>(bnn_best_reference(w.lognormal.mu_gap, w.lognormal.sigma_lrs, w.lognormal.sigma_hrs));
     w.xnor_pj = r.number("bnn.energy.xnor");
     // The data (read now: a missing package or a defect in a file is an error before anything runs).
-    const BnnData d = load_bnn_data(w, "bnn.data", r.mark("bnn.data"));
+    const BnnDataShape d = bnn_data_shape(w, "bnn.data", r.mark("bnn.data"));
     for (std::uint64_t v : r.int_list("bnn.layers")) w.layers.push_back(static_cast<int>(v));
     if (w.layers.empty()) w.layers = {d.inputs, 1024, 1024, d.classes};
     if (w.layers.size() < 2 || w.layers.front() != d.inputs || w.layers.back() != d.classes)
