@@ -66,6 +66,7 @@ def sweep(fig, folder):
     groups = [None] if group_key is None else list(dict.fromkeys(r[group_key]))
     programming = any(k.startswith("device.") or k == "bnn.aging_cycles" for k in swept)
     panels = 3 if programming else 1
+    fig.set_size_inches(5.5 * panels + 1, 4.2)
     axes = [fig.add_subplot(1, panels, k + 1) for k in range(panels)]
     name = os.path.basename(os.path.normpath(folder))
     ber = np.asarray(r["cell_ber_measured"], float)
@@ -78,18 +79,29 @@ def sweep(fig, folder):
         band(axes[0], np.where(ber[sel] > 0, ber[sel], floor), r, sel, color, tag or "mean over chips")
         axes[0].axhline(100 * np.asarray(r["error_free_accuracy"], float)[sel][0], color=color, ls="--", lw=0.8)
         if programming:
+            # One programming condition per distinct set of swept device values (a zip of device keys).
+            dev_keys = [k for k in swept if k.startswith("device.")]
+            conds = [tuple(r[k][i] for k in dev_keys) for i in range(len(ber))]
             e = np.asarray(r["program_energy_pJ_per_bit"], float)
             age = np.asarray(r["aging_cycles"], float)
-            for ei, ev in enumerate(sorted(set(e[sel]))):
-                s2 = sel & (e == ev)
-                band(axes[2], np.where(age[s2] > 0, age[s2], 1.0), r, s2, "C%d" % (gi * 4 + ei), "%s %.3g pJ/bit" % (tag, ev))
-            fresh = sel & (age == np.min(age[sel]))
-            band(axes[1], e[fresh], r, fresh, color, tag or "fresh devices")
+            for ci, cv in enumerate(dict.fromkeys(conds)):
+                s2 = sel & np.array([c == cv for c in conds])
+                if not s2.any():
+                    continue
+                ev = e[s2][0]
+                ctag = "%s, condition %d (%.3g pJ/bit)" % (tag, ci + 1, ev) if dev_keys else "%s %.3g pJ/bit" % (tag, ev)
+                band(axes[2], np.where(age[s2] > 0, age[s2], 1.0), r, s2, "C%d" % (gi * 4 + ci), ctag)
+                fresh = s2 & (age == np.min(age[s2]))
+                m = 100 * np.asarray(r["accuracy_mean"], float)[fresh]
+                half = 196 * np.asarray(r["accuracy_sd"], float)[fresh] / np.sqrt(np.asarray(r["chips"], float)[fresh])
+                axes[1].errorbar(e[fresh], m, yerr=half, fmt="os^dv"[ci % 5], color=color, capsize=3,
+                                 label=ctag)
     axes[0].set_xlabel("cell bit error rate (measured; 0 at the left edge)")
     axes[0].set_ylabel("test accuracy (%), 95 % band over chips")
     axes[0].set_title("%s: accuracy vs BER" % name)
     axes[0].legend(fontsize=8)
     if programming:
+        axes[1].set_xscale("log")
         axes[1].set_xlabel("programming energy per bit (pJ)")
         axes[1].set_title("accuracy vs programming energy (least aged)")
         axes[1].legend(fontsize=8)
