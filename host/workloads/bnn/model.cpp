@@ -277,7 +277,17 @@ train::BinaryNet load_bnn_model(const std::string& first, const std::vector<int>
   for (std::size_t l = 0; l + 1 < sizes.size(); ++l) {
     const std::string file = layer_weight_file(first, static_cast<int>(l + 1), key);
     const int ni = sizes[l], no = sizes[l + 1];
-    const std::vector<float> m = load_weight_matrix(file, ni + 2, no, key);
+    std::vector<float> m;
+    try {
+      m = load_weight_matrix(file, ni + 2, no, key);
+    } catch (const InputError& e) {
+      // The shared reader describes its own layout (a bias row); say what a bnn model file holds instead.
+      const std::string what = e.what(), theirs = "inputs + 1 (bias last) by outputs";
+      const std::size_t at = what.find(theirs);
+      if (at == std::string::npos) throw;
+      throw InputError(what.substr(0, at) + "inputs + 2 (hidden weights, then the batch-norm mean and variance rows) by outputs" +
+                       what.substr(at + theirs.size()));
+    }
     net.W.emplace_back(m.begin(), m.begin() + static_cast<std::size_t>(ni) * no);
     net.mean.emplace_back(m.begin() + static_cast<std::size_t>(ni) * no, m.begin() + static_cast<std::size_t>(ni + 1) * no);
     net.var.emplace_back(m.begin() + static_cast<std::size_t>(ni + 1) * no, m.end());
