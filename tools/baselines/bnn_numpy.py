@@ -71,11 +71,14 @@ def main():
     ap.add_argument("--chips", type=int, default=1)
     ap.add_argument("--hidden", type=int, default=1024)
     ap.add_argument("--ber-ppm", type=int, default=1000)
+    ap.add_argument("--binary-inputs", action="store_true", help="inputs binarized at 0.5 (bytes >= 128 -> +1, else -1)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     a = ap.parse_args()
     sizes = [784, a.hidden, a.hidden, 10]
     W = weights(sizes)
     X = images(a.images)
+    if a.binary_inputs:
+        X = np.where(X >= 128, np.float32(1), np.float32(-1))
     infer(W, X[:64], 0, a.ber_ppm)  # warm-up
     t0 = time.perf_counter()
     checksum = 0

@@ -34,9 +34,10 @@ std::uint64_t mix(std::uint64_t x) {
   return x;
 }
 
-train::BinaryNet bench_net(int hidden) {
+train::BinaryNet bench_net(int hidden, bool binary_input) {
   train::BinaryNet net;
   net.sizes = {784, hidden, hidden, 10};
+  net.binary_input = binary_input;
   for (int l = 0; l < 3; ++l) {
     const int ni = net.sizes[l], no = net.sizes[l + 1];
     std::vector<float> W(static_cast<std::size_t>(ni) * no);
@@ -58,12 +59,13 @@ int bench_bnn(const BenchArgs& args) {
   const std::uint64_t chips = args.get("chips", 4), baseline_chips = args.get("baseline-chips", 1);
   const int hidden = static_cast<int>(args.get("hidden", 1024));
   const std::uint64_t ber_ppm = args.get("ber-ppm", 1000), train_images = args.get("train-images", 6000);
+  const bool binary_inputs = args.get("binary-inputs", 0) != 0;
   if (images < 1 || chips < 1) throw InputError("--images, --chips: expected >= 1");
   if (hidden < 1 || hidden > 65536) throw InputError("--hidden: expected 1 to 65536");
   if (ber_ppm > 500000) throw InputError("--ber-ppm: expected 0 to 500000");
   const Backend backend = choose_backend(args.backend, args.threads);
   const int threads = args.threads > 0 ? args.threads : omp_get_max_threads();
-  const train::BinaryNet net = bench_net(hidden);
+  const train::BinaryNet net = bench_net(hidden, binary_inputs);
   const BnnFolded f = fold_network(net);
   std::vector<float> X(static_cast<std::size_t>(images) * 784);
   for (std::int64_t n = 0; n < images; ++n)
@@ -111,17 +113,18 @@ int bench_bnn(const BenchArgs& args) {
   const double macs = static_cast<double>(f.bits()) * images * chips;
   const double rate = macs / dt;
   std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("memcarlo %s (%s, %d threads): %.3g s for %llu chips x %lld images of 784-%d-%d-10 (real byte inputs on 8 bit-planes), "
+  std::printf("memcarlo %s (%s, %d threads): %.3g s for %llu chips x %lld images of 784-%d-%d-10 (%s), "
               "BER %.3g, checksum %llu\n",
               backend.name.c_str(), backend.kind == Backend::kCpu ? bnn_cpu_isa() : "cuda", threads, dt, static_cast<unsigned long long>(chips),
-              static_cast<long long>(images), hidden, hidden, ber_ppm * 1e-6, static_cast<unsigned long long>(checksum));
+              static_cast<long long>(images), hidden, hidden, binary_inputs ? "inputs binarized at 0.5: XNOR in every layer" : "real byte inputs on 8 bit-planes", ber_ppm * 1e-6, static_cast<unsigned long long>(checksum));
   if (args.baseline) {
     const std::uint64_t bc = std::min(chips, baseline_chips);
-    const std::string bargs = fmt::format("--images {} --chips {} --hidden {} --ber-ppm {}", images, bc, hidden, ber_ppm);
+    const std::string bin = binary_inputs ? " --binary-inputs" : "";
+    const std::string bargs = fmt::format("--images {} --chips {} --hidden {} --ber-ppm {}{}", images, bc, hidden, ber_ppm, bin);
     print_baseline("bnn_numpy.py", bargs, "binary MACs/s", fmt::format("float32 +-1 matmul, {} chips", bc), rate);
     int rc = 0;
-    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/bnn_numpy.py' --images {} --chips 1 --hidden {} --ber-ppm {} --json",
-                                                MC_SOURCE_DIR, std::min<std::int64_t>(images, 2000), hidden, ber_ppm), &rc);
+    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/bnn_numpy.py' --images {} --chips 1 --hidden {} --ber-ppm {}{} --json",
+                                                MC_SOURCE_DIR, std::min<std::int64_t>(images, 2000), hidden, ber_ppm, bin), &rc);
     if (rc == 0) {
       const std::uint64_t theirs = nlohmann::json::parse(out).at("checksum").get<std::uint64_t>();
       // Ours on the same first images of chip 0.

@@ -68,6 +68,8 @@ struct BnnFolded {
   bool byte_input = true;          ///< first layer on byte bit-planes (else binary inputs)
   std::vector<std::vector<std::uint64_t>> packed;  ///< per layer, words × bnn_columns(n_out)
   std::vector<std::vector<BnnThreshold>> thresholds;  ///< hidden layers
+  /// The same thresholds without a branch: neuron j fires iff sign_j·x ≥ bound_j (sign = dir, bound = dir·t).
+  std::vector<std::vector<std::int32_t>> fire_sign, fire_bound;
   std::vector<double> out_mean, out_sd;  ///< last layer, pre-activation units
   std::uint64_t bits() const;
 };

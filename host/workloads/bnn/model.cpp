@@ -112,6 +112,10 @@ BnnFolded fold_network(const train::BinaryNet& net) {
         const double sd = std::sqrt(static_cast<double>(net.var[l][j]) + net.eps);
         th[j] = bnn_fold(unit * net.mean[l][j], unit * sd, 1.0, 0.0);
       }
+      std::vector<std::int32_t> sg(no), bd(no);
+      for (int j = 0; j < no; ++j) sg[j] = th[j].dir > 0 ? 1 : -1, bd[j] = sg[j] * th[j].t;
+      f.fire_sign.push_back(std::move(sg));
+      f.fire_bound.push_back(std::move(bd));
       f.thresholds.push_back(std::move(th));
     } else {
       for (int j = 0; j < no; ++j) {
@@ -176,7 +180,7 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
   if (pre_out) pre_out->assign(L, {});
   for (int l = 0; l < L; ++l) {
     const int ni = f.sizes[l], no = f.sizes[l + 1], cols = bnn_columns(no);
-    pre.assign(static_cast<std::size_t>(count) * no, 0);
+    pre.resize(static_cast<std::size_t>(count) * no);  // every entry is written by the dot product
     BnnDotArgs a;
     a.n_in = ni, a.n_out = no, a.weights = weights[l], a.images = count, a.out = pre.data(), a.out_stride = no;
     if (l == 0) {
@@ -210,11 +214,18 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
     if (pre_out) (*pre_out)[l] = pre;
     if (l + 1 < L) {
       const int wn = bnn_words(no);
-      next.assign(static_cast<std::size_t>(count) * wn, 0);
-      for (std::int64_t r = 0; r < count; ++r)
-        for (int j = 0; j < no; ++j)
-          if (bnn_fire(f.thresholds[l][j], pre[static_cast<std::size_t>(r) * no + j]))
-            next[static_cast<std::size_t>(r) * wn + j / 64] |= std::uint64_t{1} << (j % 64);
+      next.resize(static_cast<std::size_t>(count) * wn);
+      const std::int32_t* sg = f.fire_sign[l].data();
+      const std::int32_t* bd = f.fire_bound[l].data();
+      for (std::int64_t r = 0; r < count; ++r) {
+        const std::int32_t* x = &pre[static_cast<std::size_t>(r) * no];
+        for (int w = 0; w < wn; ++w) {
+          const int j0 = 64 * w, m = std::min(64, no - j0);
+          std::uint64_t bits = 0;
+          for (int b = 0; b < m; ++b) bits |= static_cast<std::uint64_t>(sg[j0 + b] * x[j0 + b] >= bd[j0 + b]) << b;
+          next[static_cast<std::size_t>(r) * wn + w] = bits;
+        }
+      }
       act.swap(next);
     } else {
       for (std::int64_t r = 0; r < count; ++r) {

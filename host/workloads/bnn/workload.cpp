@@ -145,6 +145,7 @@ class BnnWorkload final : public Workload {
             {"chips", 4, "Chips, each with its own flip mask"},
             {"hidden", 1024, "Width of the two hidden layers (784-H-H-10)"},
             {"ber-ppm", 1000, "Bit error rate of the flip masks, parts per million"},
+            {"binary-inputs", 0, "1: first-layer inputs binarized at 0.5 (XNOR in every layer); 0: real bytes on bit-planes"},
             {"train-images", 6000, "Images of the timed training epoch (0: skip; the rate is scaled to 60,000)"},
             {"baseline-chips", 1, "Chips for the NumPy baseline"}};
   }
