@@ -39,13 +39,31 @@ BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, 
   return p;
 }
 
-void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
-                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count) {
+BayesMachineEngine::BayesMachineEngine(const Backend& backend, const BayesMachineParams& p, std::uint64_t cell_count) : backend_(backend) {
 #if defined(MC_HAVE_CUDA)
-  if (backend.kind == Backend::kCuda) return bayes_machine_cuda(backend.gpu, p, words, stride, first, n, out, hooks, cell_count);
+  if (backend.kind == Backend::kCuda) gpu_ = std::make_unique<BayesMachineGpu>(backend.gpu, p, cell_count);
+#else
+  (void)p, (void)cell_count;
 #endif
-  (void)cell_count;
+}
+
+BayesMachineEngine::~BayesMachineEngine() = default;
+
+void BayesMachineEngine::infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride, std::uint64_t first,
+                               std::uint64_t n, BayesOutcome* out, const RunHooks& hooks) {
+#if defined(MC_HAVE_CUDA)
+  if (gpu_) return gpu_->infer(p, words, stride, first, n, out, hooks);
+#endif
   bayes_machine_cpu(p, words, stride, first, n, out, hooks);
+}
+
+std::uint64_t BayesMachineEngine::batch(std::uint64_t host_bytes_each) const {
+  std::uint64_t b = std::uint64_t{1} << 15;
+#if defined(MC_HAVE_CUDA)
+  if (gpu_) b = std::max(b, std::min(gpu_->preferred_batch(), (std::uint64_t{1} << 30) / std::max<std::uint64_t>(host_bytes_each, 1)));
+#endif
+  (void)host_bytes_each;
+  return b;
 }
 
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
@@ -92,7 +110,8 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   std::vector<std::uint64_t> confusion(static_cast<std::size_t>(C) * C, 0);
   std::uint64_t early_correct = 0, early_agree = 0, early_ties = 0, cycles_sum = 0, upsets = 0, slow = 0;
   std::uint64_t fx_correct = 0, fx_agree = 0, fx_upsets = 0, exact_correct = 0;
-  constexpr std::uint64_t kBatch = 1 << 15;
+  BayesMachineEngine engine(backend, p, cells.size());
+  const std::uint64_t kBatch = engine.batch(sizeof(BayesOutcome) + blocks * (sizeof(std::uint16_t) + (kernel_reads ? sizeof(std::uint32_t) : 0)));
   std::vector<std::uint16_t> words;
   std::vector<std::uint32_t> word_ids;
   std::vector<BayesOutcome> outcomes;
@@ -120,7 +139,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
     }
     outcomes.resize(m);
     p.word_ids = kernel_reads ? word_ids.data() : nullptr;
-    if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks, cells.size());
+    if (!b.log_mode) engine.infer(p, words.data(), blocks, n0, m, outcomes.data(), hooks);
     else hooks.progress->fetch_add(m, std::memory_order_relaxed);  // the logarithmic machine runs below
     if (cancel_flag().load()) throw Interrupted();
     for (std::uint64_t k = 0; k < m; ++k) {
