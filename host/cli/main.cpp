@@ -92,7 +92,7 @@ struct RunArgs {
   std::string file, backend = "auto", out, shard, gpus;
   long long seed = std::numeric_limits<long long>::min();  // min: not given
   int threads = 0, workers = -1;  // workers -1: not given
-  bool quiet = false;
+  bool quiet = false, no_point_files = false;
 };
 
 int cmd_run(const RunArgs& a) {
@@ -102,6 +102,8 @@ int cmd_run(const RunArgs& a) {
   SweepPlan plan = load_sweep(a.file);
   if (!plan.has_sweep && (a.workers > 1 || !a.gpus.empty()))
     throw InputError(std::string(a.workers > 1 ? "--workers" : "--gpus") + ": applies to sweeps; this scenario has no sweep: block");
+  if (!plan.has_sweep && a.no_point_files)
+    throw InputError("--no-point-files: applies to sweeps (a single run's files are its results); this scenario has no sweep: block");
   int shard = 0, shards = 1;
   if (!a.shard.empty()) parse_shard(a.shard, &shard, &shards);
   if (a.seed != std::numeric_limits<long long>::min()) {
@@ -147,6 +149,7 @@ int cmd_run(const RunArgs& a) {
   opt.shard = shard;
   opt.shards = shards;
   opt.quiet = a.quiet;
+  opt.no_point_files = a.no_point_files;
   if (!a.gpus.empty()) {
     std::stringstream ss(a.gpus);
     std::string g;
@@ -172,6 +175,8 @@ int cmd_run(const RunArgs& a) {
   std::fflush(stderr);
   const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
   std::printf("%s finished\n", plan.name.c_str());
+  if (r.grown_from)
+    std::printf("the sweep grew: %zu points were in %s, %zu now; only the new ones ran\n", r.grown_from, out.c_str(), plan.points.size());
   print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
                {"workers", fmt::format("{} x {}", r.workers, r.backend)},
                {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},
@@ -319,6 +324,7 @@ int main(int argc, char** argv) {
   run->add_option("--gpus", ra.gpus, "Sweeps: GPU indices to use, e.g. 0,2 (default: all)");
   run->add_option("--shard", ra.shard, "Run only points with index % N == i, given as i/N (cluster job arrays)");
   run->add_flag("--quiet", ra.quiet, "No progress output");
+  run->add_flag("--no-point-files", ra.no_point_files, "Sweeps: keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   SubmitOptions so;
   bool slurm = false;
@@ -336,6 +342,7 @@ int main(int argc, char** argv) {
   submit->add_option("--sbatch", so.sbatch_args, "Any other sbatch option, e.g. --sbatch=--constraint=a100 (repeatable)");
   submit->add_option("--out", so.out_dir, "Output folder (default runs/<scenario name>)");
   submit->add_flag("--dry-run", so.dry_run, "Write the sbatch scripts and print the commands; submit nothing");
+  submit->add_flag("--no-point-files", so.no_point_files, "Keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   std::vector<std::string> merge_dirs;
   std::string merge_out;
