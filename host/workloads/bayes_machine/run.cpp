@@ -1,4 +1,4 @@
-// Workload `bayes_machine`, the run: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023)
+// Workload `bayes_machine`, the run: the stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al. 2023)
 // against the exact float64 naive Bayes and a conventional fixed-point naive Bayes under the same upsets.
 #include <algorithm>
 #include <cmath>

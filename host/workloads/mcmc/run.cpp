@@ -1,4 +1,4 @@
-// Workload `mcmc`: thousands of Metropolis-Hastings chains whose proposals are device writes (SCIENCE.md §2).
+// Workload `mcmc`: thousands of Metropolis-Hastings chains whose proposals are device writes (docs/physics.md §2).
 // Chains run in blocks of steps; between blocks the host keeps thinned samples (ensemble prediction,
 // diagnostics, traces, stored samples) and scores the chains at log-spaced checkpoints.
 #include <algorithm>
