@@ -320,6 +320,30 @@ TEST_F(SweepRun, WithoutPointFilesOnlyRowsAndManifestStay) {
   EXPECT_FALSE(fs::exists(dir_ / "lean/points"));
 }
 
+TEST_F(SweepRun, ShardsOfAGrownSweepMergeIntoTheSmallerSweepsFolder) {
+  // A resubmission of a grown sweep: the same shard folders rerun (only new points), and the merge renumbers the
+  // folder's earlier rows and point folders into the grown sweep's order.
+  const std::string file = (dir_ / "m.yaml").string();
+  std::ofstream(file) << grid("\"20 uA\", \"60 uA\"", "0.5, 0.8");
+  const auto shards_into = [&](const SweepPlan& plan) {
+    std::vector<std::string> dirs;
+    for (int i = 0; i < 2; ++i) {
+      run_plan(plan, opts("sub/shards/" + std::to_string(i), i, 2));
+      dirs.push_back((dir_ / "sub/shards" / std::to_string(i)).string());
+    }
+    return merge_folders(dirs, (dir_ / "sub").string());
+  };
+  EXPECT_EQ(shards_into(load_sweep(file)), 0);
+  std::ofstream(file) << grid("\"20 uA\", \"40 uA\", \"60 uA\"", "0.5, 0.8");
+  const SweepPlan big = load_sweep(file);
+  EXPECT_EQ(shards_into(big), 0);
+  run_plan(big, opts("single"));
+  EXPECT_EQ(without_wall(dir_ / "sub/results.csv"), without_wall(dir_ / "single/results.csv"));
+  for (int k = 0; k < 6; ++k)
+    EXPECT_EQ(read(point_dir((dir_ / "sub").string(), k) + "/checkpoints.csv"), read(point_dir((dir_ / "single").string(), k) + "/checkpoints.csv")) << k;
+  EXPECT_EQ(print_status((dir_ / "sub").string()), 0);
+}
+
 TEST_F(SweepRun, SubmitSnapshotKeepsQueuedJobsFromLaterEdits) {
   // A scenario with its own preset beside it and a data file one folder up: the snapshot holds all three at the
   // same relative places and resolves to the same sweep after the originals are edited or broken.

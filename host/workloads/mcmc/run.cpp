@@ -361,7 +361,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   summary.rows.push_back({"max R-hat / min ESS bulk, tail", fmt::format("{:.4f} / {:.0f}, {:.0f} ({} chains)", max_rhat, min_bulk, min_tail, diag_chains)});
   summary.rows.push_back({"R-hat log target / test log-lik.", fmt::format("{:.4f} / {:.4f} (ESS bulk {:.0f})", cv_lt.rhat, cv_tll.rhat, cv_tll.ess_bulk)});
   summary.rows.push_back({"device cycles (mean per device)", fmt::format("{:.4g}", cycles)});
-  summary.rows.push_back({"energy", fmt::format("{:.4g} uJ ({:.4g} uJ per chain)", tot.energy * 1e-6, tot.energy * 1e-6 / chains)});
+  summary.rows.push_back({"energy", fmt::format("{:.4g} pJ ({:.4g} pJ per chain)", tot.energy, tot.energy / chains)});
   summary.rows.push_back({"throughput", fmt::format("{:.3g} chain-steps/s", rate)});
   summary.rows.push_back({"wall time", fmt::format("{:.2f} s", wall)});
   return summary;
