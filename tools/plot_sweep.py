@@ -83,7 +83,7 @@ def main():
 
     fig, axes = plt.subplots(1, len(a.metric), figsize=(5.2 * len(a.metric), 4.0), squeeze=False)
     groups = [k for k in ([by] if by else []) + others]
-    grouped = df.groupby(groups, sort=True) if groups else [((), df)]
+    grouped = list(df.groupby(groups if len(groups) > 1 else groups[0], sort=True)) if groups else [((), df)]
     for ax, m in zip(axes[0], a.metric):
         err = mr.error_column(df, m)
         for key, part in grouped:
@@ -91,6 +91,9 @@ def main():
             part = part.sort_values(x)
             name = ", ".join("%s=%s" % (label(g), v) for g, v in zip(groups, key))
             yerr = part[err].to_numpy(dtype=float) if err else None
+            if a.logy:  # zeros cannot be drawn on a log axis: left out
+                keep = part[m].to_numpy(dtype=float) > 0
+                part, yerr = part[keep], (yerr[keep] if yerr is not None else None)
             ax.errorbar(part[x], part[m], yerr=yerr, marker="o", ms=4, capsize=3, label=name or None)
         ax.set_xlabel(label(x))
         ax.set_ylabel(label(m) + (" (+-1 SE)" if err else ""))
