@@ -112,6 +112,9 @@ std::vector<std::size_t> match_grown_sweep(const Manifest& m, const SweepPlan& p
                      ". A sweep grows in place only by adding points with everything else unchanged; choose another --out");
   };
   const nlohmann::json& j = m.json;
+  if (plan.has_sweep && j.contains("sweep_columns") && !j.contains("sweep"))
+    throw InputError(m.path + ": error: this sweep folder was written by an earlier memcarlo, whose fingerprints differ from this "
+                     "version's (integer keys are now recorded as integers); its rows stay readable, but run into another --out");
   if (!plan.has_sweep || !j.contains("sweep") || !j["sweep"].is_object() || !j["sweep"].contains("point_fingerprints"))
     throw InputError(m.path + ": error: this folder holds results of a different scenario (fingerprint " +
                      (m.fingerprint().empty() ? std::string("?") : m.fingerprint()) + ", this one " + plan.fingerprint + "); choose another --out folder");
