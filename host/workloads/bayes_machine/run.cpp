@@ -176,17 +176,18 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const char* errors[] = {"none", "device", "ber"};
   const char* reread_names[] = {"chip", "inference", "cycle"};
 
-  CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy"});
-  for (int c = 0; c < K; ++c)
-    curve.add_row({std::to_string(p.checkpoint[c]), cell(correct[c] / N), cell(agree[c] / N), cell(ties[c] / N), cell(exact_correct / N)});
-  CsvTable conf({"true_class", "decided_class", "count"});
-  for (int a = 0; a < C; ++a)
-    for (int d = 0; d < C; ++d) conf.add_row({std::to_string(a), std::to_string(d), std::to_string(confusion[static_cast<std::size_t>(a) * C + d])});
-  const double bit_ops = b.log_mode ? 0.0 : N * static_cast<double>(blocks) * b.cycles;
   // Standard errors: inferences are the independent units, or chips when a chip's stored errors shape its
   // inferences (device errors, or a BER drawn once per chip): then sqrt(p(1-p)/chips) bounds them from above.
   const bool chip_errors = b.errors == StorageErrors::kDevice || (b.errors == StorageErrors::kBer && b.reread == StorageReread::kChip);
   const double units = chip_errors ? std::min(N, static_cast<double>(b.chips)) : N;
+  CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy", "accuracy_se", "agreement_with_exact_se"});
+  for (int c = 0; c < K; ++c)
+    curve.add_row({std::to_string(p.checkpoint[c]), cell(correct[c] / N), cell(agree[c] / N), cell(ties[c] / N), cell(exact_correct / N),
+                   cell(binomial_se(correct[c] / N, units)), cell(binomial_se(agree[c] / N, units))});
+  CsvTable conf({"true_class", "decided_class", "count"});
+  for (int a = 0; a < C; ++a)
+    for (int d = 0; d < C; ++d) conf.add_row({std::to_string(a), std::to_string(d), std::to_string(confusion[static_cast<std::size_t>(a) * C + d])});
+  const double bit_ops = b.log_mode ? 0.0 : N * static_cast<double>(blocks) * b.cycles;
   const auto rate = [&](const char* name, double p) {
     return std::vector<std::pair<std::string, std::string>>{{name, cell(p)}, {std::string(name) + "_se", cell(binomial_se(p, units))}};
   };

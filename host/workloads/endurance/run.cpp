@@ -53,7 +53,8 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   add_state_columns(cols, "lrs");
   add_state_columns(cols, "hrs");
   for (const char* c : {"window_ratio", "window_margin_uS", "failed_fraction", "stuck_lrs_fraction", "stuck_hrs_fraction",
-                        "unformed_fraction", "weibull_cdf", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ"})
+                        "unformed_fraction", "weibull_cdf", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ", "failed_fraction_se",
+                        "ber_1t1r_se", "ber_2t2r_se"})
     cols.push_back(c);
   CsvTable checkpoints(cols);
   CsvTable cdf({"cycle", "state", "sigma", "conductance_uS"});
@@ -82,8 +83,9 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
     add_state_cells(row, t.lrs);
     add_state_cells(row, t.hrs);
     for (double v : {lrs_p50 / hrs_p50, lrs_p1 - hrs_p99, failed, t.stuck_lrs / n, t.stuck_hrs / n, t.unformed / n, weibull,
-                     last_ber1, last_ber2, energy_total / n})
-      row.push_back(cell(v));
+                     last_ber1, last_ber2, energy_total / n, binomial_se(failed, n), binomial_se(last_ber1, n),
+                     binomial_se(last_ber2, std::max(1.0, static_cast<double>(pairs)))})
+      row.push_back(cell(v));  // standard errors with devices and pairs as units (see results.csv below)
     checkpoints.add_row(row);
     for (const auto& [state, tally] : {std::pair{"LRS", &t.lrs}, std::pair{"HRS", &t.hrs}}) {
       for (int b = 0; b < kHistBins; ++b)
