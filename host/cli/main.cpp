@@ -92,7 +92,7 @@ struct RunArgs {
   std::string file, backend = "auto", out, shard, gpus;
   long long seed = std::numeric_limits<long long>::min();  // min: not given
   int threads = 0, workers = -1;  // workers -1: not given
-  bool quiet = false;
+  bool quiet = false, no_point_files = false;
 };
 
 int cmd_run(const RunArgs& a) {
@@ -102,6 +102,8 @@ int cmd_run(const RunArgs& a) {
   SweepPlan plan = load_sweep(a.file);
   if (!plan.has_sweep && (a.workers > 1 || !a.gpus.empty()))
     throw InputError(std::string(a.workers > 1 ? "--workers" : "--gpus") + ": applies to sweeps; this scenario has no sweep: block");
+  if (!plan.has_sweep && a.no_point_files)
+    throw InputError("--no-point-files: applies to sweeps (a single run's files are its results); this scenario has no sweep: block");
   int shard = 0, shards = 1;
   if (!a.shard.empty()) parse_shard(a.shard, &shard, &shards);
   if (a.seed != std::numeric_limits<long long>::min()) {
@@ -147,6 +149,7 @@ int cmd_run(const RunArgs& a) {
   opt.shard = shard;
   opt.shards = shards;
   opt.quiet = a.quiet;
+  opt.no_point_files = a.no_point_files;
   if (!a.gpus.empty()) {
     std::stringstream ss(a.gpus);
     std::string g;
@@ -172,6 +175,8 @@ int cmd_run(const RunArgs& a) {
   std::fflush(stderr);
   const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
   std::printf("%s finished\n", plan.name.c_str());
+  if (r.grown_from)
+    std::printf("the sweep grew: %zu points were in %s, %zu now; only the new ones ran\n", r.grown_from, out.c_str(), plan.points.size());
   print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
                {"workers", fmt::format("{} x {}", r.workers, r.backend)},
                {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},
@@ -304,7 +309,8 @@ int main(int argc, char** argv) {
       "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
       "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
-      "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`).");
+      "Every command has its own examples: memcarlo COMMAND --help.\n"
+      "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`); results: docs/results.md.");
 
   std::string file, what = "endurance", format = "markdown";
 
@@ -319,6 +325,14 @@ int main(int argc, char** argv) {
   run->add_option("--gpus", ra.gpus, "Sweeps: GPU indices to use, e.g. 0,2 (default: all)");
   run->add_option("--shard", ra.shard, "Run only points with index % N == i, given as i/N (cluster job arrays)");
   run->add_flag("--quiet", ra.quiet, "No progress output");
+  run->footer("Examples:\n"
+              "  memcarlo run configs/quickstart.yaml --out runs/quickstart\n"
+              "  memcarlo run configs/scenarios/endurance_2t2r_typical.yaml --backend cpu --threads 2 --seed 7\n"
+              "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2        # a sweep, 2 points at a time\n"
+              "  memcarlo run configs/scenarios/sweep_1000_small.yaml --no-point-files  # rows and manifest only\n"
+              "  memcarlo run configs/scenarios/sweep_compliance.yaml --shard 0/4 --out runs/s/shards/0\n"
+              "Rerunning into the same --out resumes; a sweep with added values runs only the new points.");
+  run->add_flag("--no-point-files", ra.no_point_files, "Sweeps: keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   SubmitOptions so;
   bool slurm = false;
@@ -336,12 +350,19 @@ int main(int argc, char** argv) {
   submit->add_option("--sbatch", so.sbatch_args, "Any other sbatch option, e.g. --sbatch=--constraint=a100 (repeatable)");
   submit->add_option("--out", so.out_dir, "Output folder (default runs/<scenario name>)");
   submit->add_flag("--dry-run", so.dry_run, "Write the sbatch scripts and print the commands; submit nothing");
+  submit->footer("Examples:\n"
+                 "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
+                 "  memcarlo submit S.yaml --slurm --gpus-per-task 1 --cpus-per-task 8 --mem 32G --account A --qos normal\n"
+                 "  memcarlo submit S.yaml --slurm --sbatch=--constraint=a100 --dry-run\n"
+                 "The jobs run from a snapshot of the scenario, its preset and data in OUT/slurm/: later edits do not change them.");
+  submit->add_flag("--no-point-files", so.no_point_files, "Keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   std::vector<std::string> merge_dirs;
   std::string merge_out;
   auto* merge = app.add_subcommand("merge", "Combine shard folders of one sweep into one results folder");
   merge->add_option("folders", merge_dirs, "Shard output folders")->required();
   merge->add_option("--out", merge_out, "Merged output folder")->required();
+  merge->footer("Example:\n  memcarlo merge runs/s/shards/* --out runs/s");
 
   std::string compare_file, compare_out;
   int compare_threads = 0;
@@ -351,15 +372,19 @@ int main(int argc, char** argv) {
   compare->add_option("--out", compare_out, "Folder for both runs (default runs/<name>-compare)");
   compare->add_option("--threads", compare_threads, "Threads of the CPU reference (default: all cores)");
   compare->add_flag("--verbose", compare_verbose, "Print every check");
+  compare->footer("Example:\n  memcarlo compare configs/quickstart.yaml --verbose   # exit 0 when CPU and GPU agree");
 
   std::string status_dir;
   auto* status = app.add_subcommand("status", "Tell what is done in an output (or submit) folder");
   status->add_option("folder", status_dir, "Output folder")->required();
+  status->footer("Example:\n  memcarlo status runs/sweep_compliance   # exit 0 done, 1 some failed, 3 not finished");
 
   auto* validate = app.add_subcommand("validate", "Parse and check a scenario; print what would run and its size");
   validate->add_option("scenario", file, "Scenario YAML file")->required();
+  validate->footer("Example:\n  memcarlo validate configs/scenarios/sweep_compliance.yaml   # points, work, seeding, memory");
 
   auto* devices_cmd = app.add_subcommand("devices", "List compiled backends, GPUs and CPU threads");
+  devices_cmd->footer("Example:\n  memcarlo devices   # why a GPU is or is not used");
 
   auto* bench = app.add_subcommand("bench", "Measure throughput against the NumPy baseline");
   BenchArgs bench_args;
@@ -377,12 +402,17 @@ int main(int argc, char** argv) {
   bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   bench->add_option("--threads", bench_args.threads, "CPU threads (default: all cores)");
   bench->add_flag("--no-baseline", no_baseline, "Skip the NumPy baseline");
+  bench->footer("Examples:\n"
+                "  memcarlo bench endurance --devices 1000000 --cycles 1000\n"
+                "  memcarlo bench mcmc --chains 4096 --steps 200\n"
+                "  memcarlo bench bayes_machine --inferences 1000000 --no-baseline");
 
   auto* schema = app.add_subcommand("schema", "Print the scenario reference (Markdown) or JSON Schema");
   schema->add_option("--format", format, "markdown | json")->check(CLI::IsMember({"markdown", "json"}));
   bool schema_markdown_flag = false, schema_json_flag = false;
   schema->add_flag("--markdown", schema_markdown_flag, "The reference in Markdown (the default; as --format markdown)");
   schema->add_flag("--json", schema_json_flag, "The JSON Schema (as --format json)");
+  schema->footer("Examples:\n  memcarlo schema > docs/scenario-reference.md\n  memcarlo schema --json > configs/memcarlo.schema.json");
 
   try {
     app.parse(argc, argv);

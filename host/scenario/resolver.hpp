@@ -46,6 +46,8 @@ class Resolver {
   std::string data_file(const std::string& path);
 
   nlohmann::ordered_json take_resolved() { return std::move(resolved_); }
+  /// Every data file data_file() found: (the path as given, where it was found); `memcarlo submit` snapshots them.
+  const std::vector<std::pair<std::string, std::string>>& data_files() const { return data_files_; }
 
  private:
   double quantity(Dimension d, const std::string& text, const SourceMark& where, const std::string& key) const;
@@ -54,6 +56,7 @@ class Resolver {
   YamlEntries e_;
   std::string file_;
   nlohmann::ordered_json resolved_;
+  std::vector<std::pair<std::string, std::string>> data_files_;
 };
 
 /// "%.10g": numbers in messages.

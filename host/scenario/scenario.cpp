@@ -76,6 +76,12 @@ std::string type_name(const YAML::Node& n) {
   }
 }
 
+/// Keys that were renamed for one vocabulary across workloads: the old spelling is an error naming the new one.
+const char* renamed_key(const std::string& path) {
+  if (path == "mcmc.age_cycles") return "aging_cycles";
+  return nullptr;
+}
+
 /// Walk a mapping against the schema, collecting leaf entries by full path. YAML merge keys (`<<: *anchor`, or a
 /// list of anchors, earlier ones first) add the anchored mapping's keys that this mapping does not give itself.
 void walk(const YAML::Node& map, const std::string& section, const std::string& file, Entries& out) {
@@ -93,6 +99,8 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
       out[path] = Entry{value, mark_of(value, file)};
     } else if (is_section(path)) {
       walk(value, path, file, out);
+    } else if (const char* now = renamed_key(path)) {
+      throw InputError(where, path, "'" + key + "' was renamed: did you mean '" + now + "'? (one spelling for every workload)");
     } else {
       std::string msg = "unknown key '" + key + "'";
       auto children = section_children(section);
@@ -221,6 +229,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
       for (const auto& n : names) msg += " " + n;
       throw InputError(it->second.mark, "device.preset", msg);
     }
+    s.inputs.emplace_back(s.preset, preset_file.string());
     const std::string ptext = read_text(preset_file.string(), "device preset");
     const YAML::Node proot = parse_yaml(ptext, preset_file.string());
     Entries from_preset;
@@ -301,6 +310,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   }
   find_workload(s.workload)->resolve(r, s);
   s.resolved = r.take_resolved();
+  for (const auto& f : r.data_files()) s.inputs.push_back(f);
   s.resolved["name"] = s.name;
   if (!s.preset.empty()) s.resolved["device.preset"] = s.preset;
   return s;

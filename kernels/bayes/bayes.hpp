@@ -1,4 +1,4 @@
-// The stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al., Nature Electronics 2023), written
+// The stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al., Nature Electronics 2023), written
 // once for every backend. A grid of blocks, one row per class y and one column per observation i; block (y, i)
 // holds the B-bit likelihood word W of the observed value. Each clock cycle every block compares W with a
 // B-bit random number R, giving a bit that is 1 with probability ~W/2^B; the bits of a row are ANDed (a

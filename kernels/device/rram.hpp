@@ -1,4 +1,4 @@
-// Memristor (RRAM) device physics, written once for every backend (SCIENCE.md §1).
+// Memristor (RRAM) device physics, written once for every backend (docs/physics.md §1).
 // Units everywhere in this header: conductance µS, current µA, voltage V, time s, energy pJ, cycles counted.
 #pragma once
 #include "common/rng.hpp"

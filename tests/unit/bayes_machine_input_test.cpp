@@ -100,8 +100,8 @@ TEST_F(BayesInput, DegenerateLfsr) {
             (dir_ / "s.yaml").string() + ":3:32: error: bayes_machine.lfsr.seed: degenerate LFSR: an all-zero seed never leaves state 0");
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1}\n"),
             (dir_ / "s.yaml").string() + ":3:16: error: bayes_machine.lfsr.taps: degenerate LFSR: taps 1 are not maximal-length for B = 8 "
-                                         "(period 8, expected 255); use 0 for the default taps 29 or set lfsr.maximal: no");
-  EXPECT_NO_THROW(parse_scenario("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1, maximal: no}\n", (dir_ / "s.yaml").string()));
+                                         "(period 8, expected 255); use 0 for the default taps 29 or set lfsr.maximal: false");
+  EXPECT_NO_THROW(parse_scenario("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1, maximal: false}\n", (dir_ / "s.yaml").string()));
 }
 
 TEST_F(BayesInput, KeysOfAnotherWorkloadAreRefused) {

@@ -107,7 +107,7 @@ TEST(SigmaLaw, EveryLawByHand) {
   mc::DeviceModel m = test_model();
   m.sigma_law = mc::SigmaLaw::kSqrt;
   m.sigma_a = 1.0f;
-  EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 100), 10));  // 10 % at 100 µS (SCIENCE.md §1)
+  EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 100), 10));  // 10 % at 100 µS (docs/physics.md §1)
   m.sigma_a = 1.2f;
   EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 49), 8.4));
   EXPECT_EQ(mc::c2c_sigma(m, 49), mc::c2c_sigma_of<mc::SigmaLaw::kSqrt>(m, 49));
@@ -167,7 +167,7 @@ TEST(Energy, ByHand) {
   mc::DeviceModel e = m;
   e.pulse_width = 1e-7f;
   e.set_voltage = 1.25f;
-  EXPECT_TRUE(RelNear(mc::set_energy(e, 200), 25));  // the "optimized energy" row of SCIENCE.md §1
+  EXPECT_TRUE(RelNear(mc::set_energy(e, 200), 25));  // the "optimized energy" row of docs/physics.md §1
 }
 
 // ---------------------------------------------------------------------------------- programming

@@ -1,4 +1,4 @@
-// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023).
+// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al. 2023).
 #pragma once
 #include <memory>
 #include <cstdint>
