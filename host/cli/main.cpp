@@ -17,10 +17,12 @@
 
 #include "compare/compare.hpp"
 #include "common/gpu_info.hpp"
+#include "fit/command.hpp"
 #include "io/command.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/search_path.hpp"
 #include "scenario/sweep.hpp"
 #include "scheduler/cluster.hpp"
 #include "scheduler/scheduler.hpp"
@@ -61,7 +63,8 @@ int cmd_validate(const std::string& file) {
                                                            {"seed", !plan.has_sweep ? std::to_string(s.seed)
                                                                     : plan.shared_seeds ? std::to_string(s.seed) + ", shared by every point (sweep.seeds: shared)"
                                                                                         : "derived per point (sweep.seeds: per_point)"},
-                                                           {"device preset", s.preset.empty() ? "(none)" : s.preset}};
+                                                           {"device preset", s.preset.empty() ? "(none)" : s.preset + " (" + s.preset_file + ")"},
+                                                           {"shipped files", shipped_root_description()}};
   if (plan.has_sweep) {
     std::string cols;
     for (const auto& c : plan.columns) cols += (cols.empty() ? "" : ", ") + c;
@@ -309,6 +312,7 @@ int main(int argc, char** argv) {
       "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
       "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
+      "  memcarlo fit measurements.csv --out mydevice.yaml\n"
       "Every command has its own examples: memcarlo COMMAND --help.\n"
       "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`); results: docs/results.md.");
 
@@ -414,6 +418,26 @@ int main(int argc, char** argv) {
   schema->add_flag("--json", schema_json_flag, "The JSON Schema (as --format json)");
   schema->footer("Examples:\n  memcarlo schema > docs/scenario-reference.md\n  memcarlo schema --json > configs/memcarlo.schema.json");
 
+  FitArgs fa;
+  auto* fit = app.add_subcommand("fit", "Fit the device model to measured reads and write a preset (or --simulate measurements)");
+  fit->add_option("measurements", fa.measurements, "Measurements CSV: device,cycle,state,compliance_uA,conductance_uS[,read,cycles_to_failure,censored]");
+  fit->add_option("--out", fa.out, "Preset YAML to write (with --simulate: the CSV to write)")->required();
+  fit->add_option("--report", fa.report, "Data-vs-model CSV for tools/plot_fit.py (default <out>_fit_report.csv)");
+  fit->add_option("--median-law", fa.median_law, "auto | linear | power | table (auto: lowest AIC)")->check(CLI::IsMember({"auto", "linear", "power", "table"}));
+  fit->add_option("--sigma-law", fa.sigma_law, "auto | sqrt | relative | power | table (auto: lowest AIC)")->check(CLI::IsMember({"auto", "sqrt", "relative", "power", "table"}));
+  fit->add_option("--simulate", fa.simulate, "Write measurements simulated from this preset (name or .yaml) instead of fitting");
+  fit->add_option("--devices", fa.devices, "--simulate: devices (default 1000)");
+  fit->add_option("--cycles", fa.cycles, "--simulate: cycles read per device (default 100)");
+  fit->add_option("--compliance", fa.compliance, "--simulate: compliances, devices split over them (default \"20 uA,50 uA,100 uA,200 uA\")");
+  fit->add_option("--repeats", fa.repeats, "--simulate: reads of each state in the first --repeat-cycles cycles (default 3)");
+  fit->add_option("--repeat-cycles", fa.repeat_cycles, "--simulate: cycles read repeatedly (default 10)");
+  fit->add_option("--lifetime-test", fa.lifetime_test, "--simulate: cycles of the lifetime test (default: the preset's Weibull scale; 0: none)");
+  fit->add_option("--seed", fa.seed, "--simulate: seed (default 1)");
+  fit->add_flag("--quiet", fa.quiet, "Print nothing but errors");
+  fit->footer("Examples:\n  memcarlo fit data/example_measurements.csv --out mydevice.yaml\n"
+              "  memcarlo fit --simulate hfo2_1t1r --devices 200 --cycles 50 --out sim.csv\n"
+              "Format and method: docs/fitting.md.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -432,6 +456,7 @@ int main(int argc, char** argv) {
     if (*status) return print_status(status_dir);
     if (*compare) return cmd_compare(compare_file, compare_out, compare_threads, compare_verbose);
     if (*validate) return cmd_validate(file);
+    if (*fit) return cmd_fit(fa);
     if (*devices_cmd) {
       for (const auto& line : describe_devices()) std::printf("%s\n", line.c_str());
       return 0;

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "scenario/search_path.hpp"
 #include "scenario/yaml_internal.hpp"
-#include "build_info.h"
 
 namespace mc {
 
@@ -173,13 +173,26 @@ std::string Resolver::data_file(const std::string& path) {
     data_files_.emplace_back(given, p.string());
     return p.string();
   }
+  // The search order of docs/installing.md: relative to the scenario file, then under each folder of
+  // MC_DATA_PATH (the path without its leading ../ parts, then the file name alone), then among memcarlo's
+  // shipped files (the installed share folder, or the source tree of a build-tree binary: the path without its
+  // leading ../ parts, then the file name in its data/).
   const fs::path beside = fs::path(file_).parent_path() / p;
   std::vector<fs::path> candidates = {beside};
-  if (const char* env = std::getenv("MC_DATA_PATH"); env && *env) candidates.push_back(fs::path(env) / p);
-  candidates.push_back(fs::path(MC_SOURCE_DIR) / p);
+  const fs::path inner = without_leading_parents(p);
+  for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) {
+    candidates.push_back(f / inner);
+    candidates.push_back(f / p.filename());
+  }
+  if (!shipped_root().empty()) {
+    candidates.push_back(shipped_root() / inner);
+    candidates.push_back(shipped_root() / "data" / p.filename());
+  }
   for (const fs::path& c : candidates)
     if (fs::is_regular_file(c)) return data_files_.emplace_back(given, c.string()), c.string();
-  throw InputError(mark(path), path, "no such data file '" + beside.string() + "'");
+  std::string where = "MC_DATA_PATH";
+  if (!shipped_root().empty()) where += " or " + shipped_root().string();
+  throw InputError(mark(path), path, "no such data file '" + beside.string() + "' (nor under " + where + ")");
 }
 
 /// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when

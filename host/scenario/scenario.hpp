@@ -21,6 +21,7 @@ struct Scenario {
   std::string workload;  ///< a registered workload's name (host/workloads/registry.cpp)
   std::uint32_t seed = 1;
   std::string preset;    ///< "" when none
+  std::string preset_file;  ///< the preset file found (scenario/search_path.hpp), "" when none
   DeviceModel device{};
   std::any spec;         ///< the workload's own resolved keys (its spec type)
   nlohmann::ordered_json resolved;  ///< every key → resolved value (internal units), for manifests

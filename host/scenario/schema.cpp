@@ -51,7 +51,7 @@ std::vector<KeySpec> build() {
       text_key("name", "", "Free-form name of the scenario, echoed into outputs."),
       choice_key("workload", workload_names(), workload_names().front(), workload_doc()),
       integer_key("seed", "1", 0, 4294967295.0, "Seed of the point: the first word of every Philox key (32 bits)."),
-      text_key("device.preset", "", "Device preset from configs/devices/<name>.yaml (or a path to a .yaml file); keys below override it."),
+      text_key("device.preset", "", "Device preset by name, found in devices/ or configs/devices/ beside the scenario (or above it), then in the folders of MC_PRESET_PATH, then among the shipped presets (docs/installing.md); or a path to a .yaml file relative to the scenario file (`memcarlo fit` writes one). Keys below override it."),
       choice_key("device.lrs.median_law", {"linear", "power", "table"}, "linear",
              "LRS median vs SET compliance: linear k*I, power k*I^p, or a measured table."),
       num_key("device.lrs.median_k", Dimension::kNone, "1.5", 1e-6, 1e6, "Coefficient k of the median law.", "uS/uA (power: uS/uA^p)"),
