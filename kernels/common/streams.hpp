@@ -30,11 +30,13 @@ constexpr std::uint32_t kArrayThreshold = 20;  ///< per-device SET/RESET switchi
 constexpr std::uint32_t kArrayRead = 21;       ///< array reads: counter {device, read, 0} (read 0: fixed per chip)
 constexpr std::uint32_t kArrayPulse = 22;      ///< in-situ fixed-amplitude pulses: counter {device, update, 0}
 constexpr std::uint32_t kTrainInit = 23;       ///< initial weights of host training: counter {layer, weight/4, 0}
-// bnn (ids 40-44).
-constexpr std::uint32_t kBnnFlip = 40;       ///< flip masks fixed at programming (explicit BER): counter {chip, layer, draw}
-constexpr std::uint32_t kBnnReadFlip = 41;   ///< flips drawn per read (per test image): counter {image, chip·layers + layer, draw}
-constexpr std::uint32_t kBnnTrainFlip = 42;  ///< error-aware training flips: counter {step, layer, draw}
-constexpr std::uint32_t kBnnShuffle = 43;    ///< training batch order: counter {epoch, row, 0}
-constexpr std::uint32_t kBnnCell = 44;       ///< log-normal cell states (bnn.errors: lognormal): counter {bit, read, 0}
+// memcarlo fit (ids 30-39).
+constexpr std::uint32_t kFitRepeatRead = 30;  ///< simulated measurements: repeated reads of one state, counter {device, cycle, repeat}
+// bnn (ids 50-59).
+constexpr std::uint32_t kBnnFlip = 50;       ///< flip masks fixed at programming (explicit BER): counter {chip, layer, draw}
+constexpr std::uint32_t kBnnReadFlip = 51;   ///< flips drawn per read (per test image): counter {image, chip·layers + layer, draw}
+constexpr std::uint32_t kBnnTrainFlip = 52;  ///< error-aware training flips: counter {step, layer, draw}
+constexpr std::uint32_t kBnnShuffle = 53;    ///< training batch order: counter {epoch, row, 0}
+constexpr std::uint32_t kBnnCell = 54;       ///< log-normal cell states (bnn.errors: lognormal): counter {bit, read, 0}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream
