@@ -59,7 +59,7 @@ def sweep(fig, folder):
     with open(os.path.join(folder, "results.csv")) as f:
         header = f.readline().strip().split(",")
     swept = [h for h in header if h.startswith("bnn.") or h.startswith("device.")]
-    cols = ["accuracy_mean", "accuracy_sd", "chips", "cell_ber_measured", "error_free_accuracy", "program_energy_pJ_per_bit",
+    cols = ["accuracy_mean", "accuracy_sd", "chips", "cell_ber_measured", "error_free_accuracy", "program_energy_per_bit_pJ",
             "aging_cycles", "p_train"]
     r = read_csv(os.path.join(folder, "results.csv"), cols + swept)
     group_key = "bnn.p_train" if "bnn.p_train" in swept else next((k for k in swept if k not in ("bnn.ber",)), None)
@@ -82,7 +82,7 @@ def sweep(fig, folder):
             # One programming condition per distinct set of swept device values (a zip of device keys).
             dev_keys = [k for k in swept if k.startswith("device.")]
             conds = [tuple(r[k][i] for k in dev_keys) for i in range(len(ber))]
-            e = np.asarray(r["program_energy_pJ_per_bit"], float)
+            e = np.asarray(r["program_energy_per_bit_pJ"], float)
             age = np.asarray(r["aging_cycles"], float)
             for ci, cv in enumerate(dict.fromkeys(conds)):
                 s2 = sel & np.array([c == cv for c in conds])

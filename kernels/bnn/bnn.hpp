@@ -1,4 +1,4 @@
-// Binarized neural networks on 2T2R arrays (SCIENCE.md §4; Bocquet IEDM 2018, Hirtzlin et al. 2020): the parts
+// Binarized neural networks on 2T2R arrays (docs/physics.md §4; Bocquet IEDM 2018, Hirtzlin et al. 2020): the parts
 // every backend shares. A neuron is XNOR → popcount → compare with an integer threshold (batch norm folded,
 // notes/neural-workloads.md fact 10); weights are stored one bit per cell and read back with errors, fixed per
 // programmed chip or drawn per read (fact 12); the cell error of two log-normal states read by a sense amplifier

@@ -318,7 +318,7 @@ TEST_F(BnnScenario, TrainingOnTheSmallSubsetLearnsAndIsDeterministic) {
 
 TEST_F(BnnScenario, CtrlCDuringTrainingLeavesNoModelFile) {
   const std::string file = (dir_ / "s.yaml").string();
-  std::ofstream(file) << kSmall << "  layers: [784, 32, 10]\n  epochs: 2\n  chips: 1\n  cache: no\n";
+  std::ofstream(file) << kSmall << "  layers: [784, 32, 10]\n  epochs: 2\n  chips: 1\n  cache: false\n";
   const Scenario s = load_scenario(file);
   RunOptions opt;
   opt.out_dir = (dir_ / "out").string();

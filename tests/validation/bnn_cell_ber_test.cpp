@@ -61,7 +61,7 @@ TEST(BnnCellBer, DeviceModelPairsThroughTheWorkloadMatchTheQuadrature) {
   const std::string file = (dir / "s.yaml").string();
   std::ofstream(file) << "workload: bnn\nseed: 4\ndevice:\n  preset: hfo2_2t2r_typical\n  hrs: {sigma_ln: 0.9}\n"
                          "bnn:\n  data: data/fashion-mnist-small\n  layers: [784, 256, 10]\n  epochs: 1\n  test_rows: 100\n"
-                         "  chips: 6\n  errors: device\n  compliance: 12 uA\n  cache: no\n";
+                         "  chips: 6\n  errors: device\n  compliance: 12 uA\n  cache: false\n";
   const Scenario s = load_scenario(file);
   RunOptions opt;
   opt.out_dir = (dir / "out").string();

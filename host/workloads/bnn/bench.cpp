@@ -19,6 +19,7 @@
 #include "workloads/bnn/bnn.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "scenario/search_path.hpp"
 #include "build_info.h"
 
 namespace mc {
@@ -122,9 +123,16 @@ int bench_bnn(const BenchArgs& args) {
     const std::string bin = binary_inputs ? " --binary-inputs" : "";
     const std::string bargs = fmt::format("--images {} --chips {} --hidden {} --ber-ppm {}{}", images, bc, hidden, ber_ppm, bin);
     print_baseline("bnn_numpy.py", bargs, "binary MACs/s", fmt::format("float32 +-1 matmul, {} chips", bc), rate);
-    int rc = 0;
-    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/bnn_numpy.py' --images {} --chips 1 --hidden {} --ber-ppm {}{} --json",
-                                                MC_SOURCE_DIR, std::min<std::int64_t>(images, 2000), hidden, ber_ppm, bin), &rc);
+    int rc = 1;
+    std::string out, script;
+    try {
+      script = shipped_file("tools/baselines/bnn_numpy.py");
+    } catch (const std::runtime_error&) {
+    }
+    if (!script.empty())
+      out = capture(fmt::format("/usr/bin/python3 '{}' --images {} --chips 1 --hidden {} --ber-ppm {}{} --json", script,
+                                std::min<std::int64_t>(images, 2000), hidden, ber_ppm, bin),
+                    &rc);
     if (rc == 0) {
       const std::uint64_t theirs = nlohmann::json::parse(out).at("checksum").get<std::uint64_t>();
       // Ours on the same first images of chip 0.

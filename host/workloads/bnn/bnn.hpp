@@ -1,5 +1,5 @@
 // Workload `bnn`: binarized multilayer perceptrons whose ±1 weights sit in 2T2R (or 1T1R) memristor cells
-// (SCIENCE.md §4; Bocquet IEDM 2018; Hirtzlin et al., Front. Neurosci. 2020; notes/neural-workloads.md part A).
+// (docs/physics.md §4; Bocquet IEDM 2018; Hirtzlin et al., Front. Neurosci. 2020; notes/neural-workloads.md part A).
 // A run trains the network (host/train/binary.hpp) or loads it, folds its batch norm into integer thresholds,
 // programs `chips` Monte Carlo chips (each its own weight errors: an explicit bit error rate, the device model's
 // 2T2R/1T1R read after aging, or two log-normal states), and runs the whole test set on every chip with the

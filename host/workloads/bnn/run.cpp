@@ -184,7 +184,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
 
   Progress progress("bnn", point_work(s), work_unit(s), opt.quiet || opt.progress);
   const RunHooks hooks = point_hooks(backend, opt, progress);
-  CsvTable chips({"chip", "flips", "bits", "cell_ber", "correct", "accuracy"});
+  CsvTable chips({"chip", "flips", "bits", "cell_ber", "cell_ber_se", "correct", "accuracy", "accuracy_se"});
   std::vector<double> acc;
   std::uint64_t flip_total = 0;
   for (std::uint64_t c = 0; c < w.chips; ++c) {
@@ -219,7 +219,8 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
     const double bits_read = w.timing == BnnTiming::kRead ? static_cast<double>(bits) * N : static_cast<double>(bits);
     flip_total += flips;
     acc.push_back(static_cast<double>(correct) / N);
-    chips.add_row({std::to_string(c), std::to_string(flips), cell(bits_read), cell(flips / bits_read), std::to_string(correct), cell(acc.back())});
+    chips.add_row({std::to_string(c), std::to_string(flips), cell(bits_read), cell(flips / bits_read), cell(binomial_se(flips / bits_read, bits_read)),
+                   std::to_string(correct), cell(acc.back()), cell(binomial_se(acc.back(), N))});
     hooks.progress->fetch_add(1, std::memory_order_relaxed);
   }
   progress.finish();
@@ -248,20 +249,29 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   const double mean = mean_of(acc), sd = sd_of(acc);
   const char* timing = w.timing == BnnTiming::kChip ? "chip" : "read";
 
-  CsvTable results({"point", "workload", "layers", "inputs", "chips", "test_images", "seed", "train_seed", "p_train", "epochs", "errors", "timing",
-                    "cell", "ber", "aging_cycles", "compliance_uA", "cell_ber_measured", "cell_ber_analytic", "software_accuracy",
-                    "error_free_accuracy", "accuracy_mean", "accuracy_sd", "accuracy_loss_points", "bits", "program_energy_pJ_per_bit",
-                    "program_energy_uJ", "read_energy_pJ_per_bit", "energy_per_inference_pJ", "train_epochs_per_s", "binary_macs",
-                    "binary_macs_per_s", "wall_s"});
-  results.add_row({"0", "bnn", layers_text(w.layers), w.binary_input ? "binary" : "real", std::to_string(w.chips), std::to_string(N),
-                   std::to_string(s.seed), std::to_string(w.train.seed), cell(w.train.p_train), std::to_string(w.train.epochs),
-                   bnn_errors_name(w.errors), timing, two ? "2t2r" : "1t1r", cell(w.ber), cell(w.aging_cycles), cell(w.compliance),
-                   cell(ber_measured), cell(ber_analytic), cell(static_cast<double>(sw_correct) / N), cell(clean_acc), cell(mean), cell(sd),
-                   cell(100 * (clean_acc - mean)), std::to_string(bits), cell(program_pj_bit), cell(program_pj_bit * bits * 1e-6),
-                   cell(read_pj_bit), cell(inference_pj), cell(epoch_seconds > 0 ? 1.0 / epoch_seconds : 0.0), cell(macs), cell(infer_seconds > 0 ? macs / infer_seconds : 0.0),
-                   cell(wall)});
+  // Standard errors (docs/bnn.md): accuracies of the one trained net over the test images (binomial); the mean
+  // accuracy over chips and the loss by the spread of the chips, sd/sqrt(chips) (the chips share the test images,
+  // so this is the Monte Carlo error of the chip average; with one chip, the binomial error over the test images);
+  // the measured cell BER binomial over the bits stored (chip) or read (read).
+  const double sw_acc = static_cast<double>(sw_correct) / N;
+  const double mean_se = w.chips > 1 ? sd / std::sqrt(static_cast<double>(w.chips)) : binomial_se(mean, N);
+  const ResultRow row = {{"workload", "bnn"}, {"layers", layers_text(w.layers)}, {"inputs", w.binary_input ? "binary" : "real"},
+                         {"chips", std::to_string(w.chips)}, {"test_images", std::to_string(N)}, {"train_seed", std::to_string(w.train.seed)},
+                         {"p_train", cell(w.train.p_train)}, {"epochs", std::to_string(w.train.epochs)}, {"errors", bnn_errors_name(w.errors)},
+                         {"timing", timing}, {"cell", two ? "2t2r" : "1t1r"}, {"ber", cell(w.ber)}, {"aging_cycles", cell(w.aging_cycles)},
+                         {"compliance_uA", cell(w.compliance)}, {"cell_ber_measured", cell(ber_measured)},
+                         {"cell_ber_measured_se", cell(binomial_se(ber_measured, bits_all))}, {"cell_ber_analytic", cell(ber_analytic)},
+                         {"software_accuracy", cell(sw_acc)}, {"software_accuracy_se", cell(binomial_se(sw_acc, N))},
+                         {"error_free_accuracy", cell(clean_acc)}, {"error_free_accuracy_se", cell(binomial_se(clean_acc, N))},
+                         {"accuracy_mean", cell(mean)}, {"accuracy_mean_se", cell(mean_se)}, {"accuracy_sd", cell(sd)},
+                         {"accuracy_loss_points", cell(100 * (clean_acc - mean))}, {"accuracy_loss_points_se", cell(100 * mean_se)},
+                         {"bits", std::to_string(bits)}, {"program_energy_per_bit_pJ", cell(program_pj_bit)},
+                         {"program_energy_pJ", cell(program_pj_bit * bits)}, {"read_energy_per_bit_pJ", cell(read_pj_bit)},
+                         {"energy_per_inference_pJ", cell(inference_pj)}, {"train_epoch_s", cell(epoch_seconds)},
+                         {"binary_macs", cell(macs)}, {"binary_macs_per_s", cell(infer_seconds > 0 ? macs / infer_seconds : 0.0)},
+                         {"wall_s", cell(wall)}};
   out.write("chips.csv", chips.str());
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const std::uint64_t programmed = w.errors == BnnErrors::kDevice ? bits * w.chips : 0;
   nlohmann::ordered_json manifest = run_manifest(s, backend, wall, programmed, programmed * (two ? 1 : 0),
                                                  static_cast<std::uint64_t>(bits) * N * (w.chips + 1) * (two ? 2 : 1), files);

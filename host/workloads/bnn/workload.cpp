@@ -7,11 +7,11 @@
 
 #include "data/idx.hpp"
 #include "scenario/resolver.hpp"
+#include "scenario/search_path.hpp"
 #include "train/weights_io.hpp"
 #include "workloads/bnn/bnn.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
-#include "build_info.h"
 
 namespace mc {
 
@@ -44,7 +44,7 @@ class BnnWorkload final : public Workload {
       num_key("bnn.init_scale", Dimension::kNone, "0.1", 1e-6, 1, "Hidden weights start uniform in +-init_scale."),
       integer_key("bnn.train_seed", "1", 0, 4294967295.0, "Seed of training (initial weights, batch order, training flips), apart from the point's seed so sweep points share one network."),
       text_key("bnn.weights", "", "Trained model, layer 1 (.npy or .csv, (inputs + 2) x outputs: hidden weights, then batch-norm mean and variance rows); layer k's file ends in k. Empty: train (or reuse a cached net)."),
-      choice_key("bnn.cache", {"yes", "no"}, "yes", "yes: keep trained nets in .bnn_models/ beside the output folder and reuse one trained with the same keys (sweeps train once)."),
+      choice_key("bnn.cache", {"true", "false"}, "true", "true: keep trained nets in .bnn_models/ beside the output folder and reuse one trained with the same keys (sweeps train once)."),
       integer_key("bnn.chips", "20", 1, 1e7, "Monte Carlo chips, each programmed with its own weight errors."),
       choice_key("bnn.errors", {"none", "ber", "device", "lognormal"}, "ber", "Weight errors: none; an explicit bit error rate; the device model (cell, compliance, aging, read noise); two log-normal states (bnn.lognormal)."),
       choice_key("bnn.timing", {"chip", "read"}, "chip", "chip: errors fixed at programming (one flip mask per chip); read: drawn afresh for every test image (errors: ber)."),
@@ -65,16 +65,25 @@ class BnnWorkload final : public Workload {
     w.data = r.choice("bnn.data");
     if (w.data.empty()) throw InputError(r.mark("bnn.data"), "bnn.data", "is empty: expected fashion_mnist or a folder of IDX files");
     if (w.data != "fashion_mnist") {
+      // The search order of data files (docs/installing.md): beside the scenario file, under each folder of
+      // MC_DATA_PATH, then among memcarlo's shipped files (both without the path's leading ../ parts).
       const fs::path p(w.data);
       std::vector<fs::path> cands = {p};
-      if (!p.is_absolute()) cands = {fs::path(r.file()).parent_path() / p, fs::path(MC_SOURCE_DIR) / p};
+      if (!p.is_absolute()) {
+        cands = {fs::path(r.file()).parent_path() / p};
+        const fs::path inner = without_leading_parents(p);
+        for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) cands.push_back(f / inner);
+        if (!shipped_root().empty()) cands.push_back(shipped_root() / inner);
+      }
       for (const fs::path& c : cands)
         if (fs::is_directory(c)) {
           w.data_dir = c.string();
           break;
         }
       if (w.data_dir.empty())
-        throw InputError(r.mark("bnn.data"), "bnn.data", "no folder '" + cands.front().string() + "' (expected fashion_mnist or a folder of IDX files)");
+        throw InputError(r.mark("bnn.data"), "bnn.data",
+                         "no folder '" + cands.front().string() + "' (nor under MC_DATA_PATH" + (shipped_root().empty() ? std::string() : " or " + shipped_root().string()) +
+                             "; expected fashion_mnist or a folder of IDX files)");
     }
     w.train_rows = static_cast<std::uint64_t>(r.number("bnn.train_rows"));
     w.test_rows = static_cast<std::uint64_t>(r.number("bnn.test_rows"));
@@ -85,7 +94,7 @@ class BnnWorkload final : public Workload {
     w.train.p_train = static_cast<float>(r.number("bnn.p_train"));
     w.train.init_scale = static_cast<float>(r.number("bnn.init_scale"));
     w.train.seed = static_cast<std::uint32_t>(r.number("bnn.train_seed"));
-    w.cache = r.choice("bnn.cache") == "yes";
+    w.cache = r.choice("bnn.cache") == "true";
     w.chips = static_cast<std::uint64_t>(r.number("bnn.chips"));
     const std::string errors = r.choice("bnn.errors");
     w.errors = errors == "none" ? BnnErrors::kNone : errors == "ber" ? BnnErrors::kBer : errors == "device" ? BnnErrors::kDevice : BnnErrors::kLognormal;
