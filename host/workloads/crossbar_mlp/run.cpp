@@ -121,8 +121,15 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
         maps.add_row({std::to_string(a.layer), std::to_string(a.tile), std::to_string(a.row0 + i), std::to_string(a.col0 + j),
                       cell(a.target[k]), cell(a.programmed[k]), std::to_string(a.stuck[k])});
       }
-  CsvTable results(rcols);
-  results.add_row(rrow);
+  // Through write_results (point, status and seed first, error last); the software accuracies with their
+  // binomial SE over the patterns.
+  ResultRow row;
+  for (size_t k = 0; k < rcols.size(); ++k) {
+    if (rcols[k] == "point" || rcols[k] == "seed") continue;
+    row.emplace_back(rcols[k], rrow[k]);
+    if (rcols[k] == "software_train_accuracy") row.emplace_back("software_train_accuracy_se", cell(binomial_se(o.software_train / ntr, ntr)));
+    if (rcols[k] == "software_test_accuracy") row.emplace_back("software_test_accuracy_se", cell(binomial_se(sw_test, nte)));
+  }
   std::vector<std::string> files = {"results.csv", "modes.csv"};
   out.write("modes.csv", modes.str());
   if (!o.chip_modes.empty()) {
@@ -131,7 +138,7 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
     files.push_back("chips.csv");
     files.push_back("conductance_map.csv");
   }
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const nlohmann::ordered_json manifest = run_manifest(s, backend, wall, sets, resets, 0, files);
   out.write("manifest.json", manifest.dump(2) + "\n");
 
