@@ -15,6 +15,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// True when `s` is well-formed UTF-8 (the resolved scenario is JSON, which holds only UTF-8 text).
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const int n = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (n < 0 || i + n >= s.size()) return false;  // a bad lead byte, or a sequence cut short
+    for (int k = 1; k <= n; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    i += 1 + n;
+  }
+  return true;
+}
+
 std::string with_unit(Dimension d) { return *internal_unit(d) ? std::string(" ") + internal_unit(d) : std::string(); }
 
 std::string expectation(const KeySpec& k) {
@@ -76,6 +89,7 @@ std::string Resolver::choice(const std::string& path) {
   if (auto it = e_.find(path); it != e_.end()) {
     if (!it->second.node.IsScalar()) throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got " + yaml_detail::describe(it->second.node));
     v = it->second.node.Scalar();
+    if (!valid_utf8(v)) throw InputError(it->second.mark, path, "is not valid UTF-8 text");
     const bool boolean = k.choices.size() == 2 && std::find(k.choices.begin(), k.choices.end(), "true") != k.choices.end() &&
                          std::find(k.choices.begin(), k.choices.end(), "false") != k.choices.end();
     if (boolean && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) {

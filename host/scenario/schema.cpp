@@ -214,7 +214,11 @@ std::string schema_json() {
           case KeyKind::kNumber:
             p["anyOf"] = {{{"type", "number"}}, {{"type", "string"}, {"pattern", number_pattern(k->dim)}}};
             break;
-          case KeyKind::kEnum: p["enum"] = k->choices; break;
+          case KeyKind::kEnum:
+            // A boolean key (choices true and false): YAML's true/false are booleans, not strings.
+            if (k->choices == std::vector<std::string>{"true", "false"}) p["type"] = "boolean";
+            else p["enum"] = k->choices;
+            break;
           case KeyKind::kString: p["type"] = "string"; break;
           case KeyKind::kTable:
             p["type"] = "array";
@@ -226,7 +230,10 @@ std::string schema_json() {
             p["items"] = {{"anyOf", {{{"type", "number"}}, {{"type", "string"}, {"pattern", number_pattern(D::kNone)}}}}};
             break;
         }
-        if (!k->default_text.empty()) p["default"] = k->default_text;
+        if (!k->default_text.empty()) {
+          if (p.contains("type") && p["type"] == "boolean") p["default"] = k->default_text == "true";
+          else p["default"] = k->default_text;
+        }
         obj["properties"][child] = p;
       } else {
         obj["properties"][child] = build_section(path);

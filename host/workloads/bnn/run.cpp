@@ -267,7 +267,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
                          {"accuracy_loss_points", cell(100 * (clean_acc - mean))}, {"accuracy_loss_points_se", cell(100 * mean_se)},
                          {"bits", std::to_string(bits)}, {"program_energy_per_bit_pJ", cell(program_pj_bit)},
                          {"program_energy_pJ", cell(program_pj_bit * bits)}, {"read_energy_per_bit_pJ", cell(read_pj_bit)},
-                         {"energy_per_inference_pJ", cell(inference_pj)}, {"train_epoch_s", cell(epoch_seconds)},
+                         {"energy_per_inference_pJ", cell(inference_pj)}, {"train_epochs_per_s", cell(epoch_seconds > 0 ? 1.0 / epoch_seconds : 0.0)},
                          {"binary_macs", cell(macs)}, {"binary_macs_per_s", cell(infer_seconds > 0 ? macs / infer_seconds : 0.0)},
                          {"wall_s", cell(wall)}};
   out.write("chips.csv", chips.str());
