@@ -35,8 +35,9 @@ struct BayesNnSpec {
   int features = 32;               ///< synthetic dimensions; Fashion-MNIST principal components
   int classes = 10;                ///< synthetic classes, the unseen one included
   int train_per_class = 400, test_per_class = 100;
-  double separation = 0.45;        ///< synthetic: sd of the class-centre coordinates, in units of the noise sd
-  double unseen_shift = 1.0;       ///< synthetic: the unseen centre's coordinates scale (× separation)
+  int latent = 8;                  ///< synthetic: coordinates the seen class centres differ in
+  double separation = 1.0;         ///< synthetic: sd of the class-centre latent coordinates, in units of the noise sd
+  double unseen_shift = 3.0;       ///< synthetic: sd of the unseen centre's other coordinates, in units of the noise sd
   int unseen_class = -1;           ///< -1: the last class
   double test_fraction = 0.25;     ///< CSV without test_data
   std::string test_data;

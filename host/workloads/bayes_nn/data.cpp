@@ -189,13 +189,18 @@ BnnData synthetic_bnn_data(const BayesNnSpec& w, std::uint32_t seed) {
   const int unseen = w.unseen_class < 0 ? C - 1 : w.unseen_class;
   const Relabel r = relabel(C, unseen);
   const RngKey key{seed, stream::kBayesNnData};
-  // Class centres: coordinates N(0, separation²) (the unseen one × unseen_shift); noise N(0, 1) per coordinate.
+  // Class centres: the first `latent` coordinates N(0, separation²) for every class; the other coordinates 0 for the
+  // seen classes and N(0, unseen_shift²) for the unseen one, so the unseen class leaves the subspace the seen classes
+  // vary in (as a new kind of beat has a shape none of the trained ones has). Noise N(0, 1) on every coordinate.
   std::vector<double> centre(static_cast<size_t>(C) * F);
+  const int latent = std::min(F, w.latent);
   for (int c = 0; c < C; ++c)
     for (int f = 0; f < F; f += 4) {
       const F32x4 z = normals(philox(key, (std::uint64_t{1} << 40) + c, f / 4, 0));
-      for (int q = 0; q < 4 && f + q < F; ++q)
-        centre[static_cast<size_t>(c) * F + f + q] = w.separation * (c == unseen ? w.unseen_shift : 1.0) * z.v[q];
+      for (int q = 0; q < 4 && f + q < F; ++q) {
+        const double scale = f + q < latent ? w.separation : (c == unseen ? w.unseen_shift : 0.0);
+        centre[static_cast<size_t>(c) * F + f + q] = scale * z.v[q];
+      }
     }
   BnnData d;
   d.features = F;
@@ -252,7 +257,8 @@ BnnData synthetic_bnn_data(const BayesNnSpec& w, std::uint32_t seed) {
   for (int c = 0; c < C; ++c)
     if (c != unseen) d.class_names.push_back(std::to_string(c));
   d.class_names.push_back(std::to_string(unseen));
-  d.description = fmt::format("synthetic {} + 1 classes, {} features, separation {:.3g}", r.seen, F, w.separation);
+  d.description = fmt::format("synthetic {} + 1 classes, {} features ({} latent), separation {:.3g}, unseen shift {:.3g}", r.seen, F, latent,
+                              w.separation, w.unseen_shift);
   finish(w, d);
   return d;
 }

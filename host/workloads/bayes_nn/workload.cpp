@@ -33,8 +33,9 @@ class BayesNnWorkload final : public Workload {
       integer_key("bayes_nn.classes", "10", 3, 256, "synthetic: classes, the unseen one included."),
       integer_key("bayes_nn.train_per_class", "400", 1, 1e6, "synthetic: training rows per seen class."),
       integer_key("bayes_nn.test_per_class", "100", 1, 1e6, "synthetic: test rows per class (the unseen class included)."),
-      num_key("bayes_nn.separation", Dimension::kNone, "0.45", 0, 100, "synthetic: standard deviation of the class-centre coordinates, in units of the noise standard deviation."),
-      num_key("bayes_nn.unseen_shift", Dimension::kNone, "1.0", 0, 100, "synthetic: the unseen class's centre coordinates are scaled by this."),
+      integer_key("bayes_nn.latent", "8", 1, 256, "synthetic: the coordinates the seen class centres differ in (the others are noise for the seen classes)."),
+      num_key("bayes_nn.separation", Dimension::kNone, "1.0", 0, 100, "synthetic: standard deviation of the class centres' latent coordinates, in units of the noise standard deviation."),
+      num_key("bayes_nn.unseen_shift", Dimension::kNone, "3.0", 0, 100, "synthetic: standard deviation of the unseen centre's other coordinates (it leaves the seen classes' subspace), noise units."),
       int_list_key("bayes_nn.layers", 1, kBnnMaxWidth, "Layer widths, features first and seen classes last (default: features, 16, seen classes; Bonnet: 32-16-9)."),
       integer_key("bayes_nn.epochs", "120", 1, 1e6, "Training epochs (Bayes-by-backprop, Adam, minibatches)."),
       integer_key("bayes_nn.warmup_epochs", "40", 0, 1e6, "Epochs before the technological loss starts (gamma is chosen then)."),
@@ -82,6 +83,7 @@ class BayesNnWorkload final : public Workload {
     w.classes = static_cast<int>(r.number("bayes_nn.classes"));
     w.train_per_class = static_cast<int>(r.number("bayes_nn.train_per_class"));
     w.test_per_class = static_cast<int>(r.number("bayes_nn.test_per_class"));
+    w.latent = static_cast<int>(r.number("bayes_nn.latent"));
     w.separation = r.number("bayes_nn.separation");
     w.unseen_shift = r.number("bayes_nn.unseen_shift");
     w.epochs = static_cast<int>(r.number("bayes_nn.epochs"));
