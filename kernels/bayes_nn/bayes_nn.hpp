@@ -113,55 +113,123 @@ struct BnnDeviceNet {
   std::uint32_t seed;
 };
 
-/// One sampled inference with read noise N drawn fresh on every read: the logits (n_L) of input x (n_0).
-/// Hidden units are ReLU, clipped at `clip` when clip > 0 (the 3-bit re-quantised activations of Bonnet's
-/// circuit are a clipped ReLU). One Philox call per weight (its two devices) on stream kBayesNnRead, counter
-/// {inference, weight index over the whole net, 0}: words 0/1 the normals (Gaussian), 2/3 the uniforms (Laplace).
-template <ReadNoise N>
-MC_HD void bnn_read_forward(const BnnDeviceNet& net, const float* x, std::uint64_t inference, float clip, float* logits) {
-  float a[kBnnMaxWidth], b[kBnnMaxWidth];
-  for (int i = 0; i < net.sizes[0]; ++i) a[i] = x[i];
+/// Read-noise counter of weight (layer l, row i, output k): step (l·2^16 + i)·64 + k/4 (Gaussian: one normal per
+/// weight, four weights per Philox call) or k/2 with draw 1 (Laplace: two uniforms per weight, two per call).
+MC_HD std::uint64_t bnn_noise_step(int l, int i, int k, int per_call) {
+  return ((static_cast<std::uint64_t>(l) << 16) + static_cast<std::uint64_t>(i)) * 128 + static_cast<std::uint64_t>(k / per_call);
+}
+
+/// S sampled inferences, lane s of input xrow[s] (n_0 values) with inference id first + s, with read noise N drawn fresh on
+/// every read: logits (S × n_L). Hidden units are ReLU, clipped at `clip` when clip > 0 (Bonnet's 3-bit
+/// re-quantised activations are a clipped ReLU). Read noise of a weight's two devices, stream kBayesNnRead, counter
+/// {inference, bnn_noise_step, draw}:
+/// - Gaussian (σ = read_sigma_rel·G per device): the pair's read G⁺ − G⁻ is N(G⁺ − G⁻, σ_rel²·(G⁺² + G⁻²)), drawn
+///   as one normal (the sum of two independent normals, exact in distribution);
+/// - Laplace (b(I) per device, Lin 2023): each device read separately (two uniforms; the difference of two Laplace
+///   variables is not Laplace).
+/// The loop over the S samples is innermost so that it vectorizes across samples.
+template <ReadNoise N, int S>
+MC_HD void bnn_read_forward_block(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
+  float a[kBnnMaxWidth][S], b[kBnnMaxWidth][S];  // unit-major: the S samples of a unit are contiguous
+  for (int i = 0; i < net.sizes[0]; ++i)
+    for (int s = 0; s < S; ++s) a[i][s] = xrow[s][i];
   const RngKey key{net.seed, stream::kBayesNnRead};
   const float inv_gamma = 1.0f / net.gamma;
-  std::uint64_t w = 0;
+  const float sig = net.model.read_sigma_rel;
+  const std::uint32_t first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
   for (int l = 0; l < net.n_layers; ++l) {
     const int n_in = net.sizes[l], n_out = net.sizes[l + 1];
     const float* gp = net.g_plus[l];
     const float* gm = net.g_minus[l];
-    for (int k = 0; k < n_out; ++k) b[k] = 0.0f;
+    for (int k = 0; k < n_out; ++k)
+      for (int s = 0; s < S; ++s) b[k][s] = 0.0f;
+    float bias[S];
+    for (int s = 0; s < S; ++s) bias[s] = net.bias_input;
     for (int i = 0; i <= n_in; ++i) {
-      const float xi = i < n_in ? a[i] : net.bias_input;
-      for (int k = 0; k < n_out; ++k, ++w) {
-        const long j = static_cast<long>(i) * n_out + k;
-        float rp = gp[j], rm = gm[j];
-        if constexpr (N != ReadNoise::kNone) {
-          const U32x4 r = philox(key, inference, w, 0);
-          float z0 = 0.0f, z1 = 0.0f;
-          if constexpr (N == ReadNoise::kGaussian) box_muller(r.v[0], r.v[1], &z0, &z1);
-          rp = read_conductance_of<N>(net.model, rp, z0, u01(r.v[2]));
-          rm = read_conductance_of<N>(net.model, rm, z1, u01(r.v[3]));
+      const float* xi = i < n_in ? a[i] : bias;
+      const float* rp = gp + static_cast<long>(i) * n_out;
+      const float* rm = gm + static_cast<long>(i) * n_out;
+      if constexpr (N == ReadNoise::kNone) {
+        for (int k = 0; k < n_out; ++k) {
+          const float w = (rp[k] - rm[k]) * inv_gamma;
+          for (int s = 0; s < S; ++s) b[k][s] += xi[s] * w;
         }
-        b[k] += xi * (rp - rm) * inv_gamma;
+      } else if constexpr (N == ReadNoise::kGaussian) {
+        for (int k0 = 0; k0 < n_out; k0 += 4) {
+          float mean[4], sd[4];
+          for (int q = 0; q < 4; ++q) {
+            const int k = k0 + q < n_out ? k0 + q : n_out - 1;
+            mean[q] = (rp[k] - rm[k]) * inv_gamma;
+            sd[q] = k0 + q < n_out ? sig * sqrtf(rp[k] * rp[k] + rm[k] * rm[k]) * inv_gamma : 0.0f;
+          }
+          const std::uint64_t step = bnn_noise_step(l, i, k0, 4);
+          float z0[S], z1[S], z2[S], z3[S];  // one array per word: contiguous stores, so the lanes vectorize
+          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 0);
+#if !defined(__CUDA_ARCH__)
+#pragma GCC ivdep
+#endif
+          for (int s = 0; s < S; ++s) {
+            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+            box_muller(r.v[0], r.v[1], &z0[s], &z1[s]);
+            box_muller(r.v[2], r.v[3], &z2[s], &z3[s]);
+          }
+          const int nq = n_out - k0 < 4 ? n_out - k0 : 4;
+          const float* zq[4] = {z0, z1, z2, z3};
+          for (int q = 0; q < nq; ++q) {
+            const float* z = zq[q];
+            float* bk = b[k0 + q];
+            for (int s = 0; s < S; ++s) bk[s] += xi[s] * (mean[q] + sd[q] * z[s]);
+          }
+        }
+      } else {
+        for (int k0 = 0; k0 < n_out; k0 += 2) {
+          const std::uint64_t step = bnn_noise_step(l, i, k0, 2);
+          float u[S][4];
+          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 1);
+          for (int s = 0; s < S; ++s) {
+            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+            for (int q = 0; q < 4; ++q) u[s][q] = u01(r.v[q]);
+          }
+          const int nq = n_out - k0 < 2 ? n_out - k0 : 2;
+          for (int s = 0; s < S; ++s) {
+            for (int q = 0; q < nq; ++q) {
+              const int k = k0 + q;
+              const float p = read_conductance_of<ReadNoise::kLaplace>(net.model, rp[k], 0.0f, u[s][2 * q]);
+              const float m = read_conductance_of<ReadNoise::kLaplace>(net.model, rm[k], 0.0f, u[s][2 * q + 1]);
+              b[k][s] += xi[s] * (p - m) * inv_gamma;
+            }
+          }
+        }
       }
     }
     const bool last = l + 1 == net.n_layers;
-    for (int k = 0; k < n_out; ++k) {
-      float v = b[k];
-      if (!last) {
-        v = v > 0.0f ? v : 0.0f;
-        if (clip > 0.0f && v > clip) v = clip;
+    for (int k = 0; k < n_out; ++k)
+      for (int s = 0; s < S; ++s) {
+        float v = b[k][s];
+        if (!last) {
+          v = v > 0.0f ? v : 0.0f;
+          if (clip > 0.0f && v > clip) v = clip;
+          a[k][s] = v;
+        } else {
+          logits[s * n_out + k] = v;
+        }
       }
-      if (last) logits[k] = v;
-      else a[k] = v;
-    }
   }
 }
 
-/// bnn_read_forward with the device model's read noise chosen at run time.
+template <int S>
+MC_HD void bnn_read_block_dispatch(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
+  if (net.model.read_noise == ReadNoise::kGaussian) bnn_read_forward_block<ReadNoise::kGaussian, S>(net, xrow, first, clip, logits);
+  else if (net.model.read_noise == ReadNoise::kLaplace) bnn_read_forward_block<ReadNoise::kLaplace, S>(net, xrow, first, clip, logits);
+  else bnn_read_forward_block<ReadNoise::kNone, S>(net, xrow, first, clip, logits);
+}
+
+/// One sampled inference (inference id `inference`) with the device model's read noise: logits (n_L).
 MC_HD void bnn_read_forward_dispatch(const BnnDeviceNet& net, const float* x, std::uint64_t inference, float clip, float* logits) {
-  if (net.model.read_noise == ReadNoise::kGaussian) bnn_read_forward<ReadNoise::kGaussian>(net, x, inference, clip, logits);
-  else if (net.model.read_noise == ReadNoise::kLaplace) bnn_read_forward<ReadNoise::kLaplace>(net, x, inference, clip, logits);
-  else bnn_read_forward<ReadNoise::kNone>(net, x, inference, clip, logits);
+  const float* xrow[1] = {x};
+  bnn_read_block_dispatch<1>(net, xrow, inference, clip, logits);
 }
 
 /// Softmax of K logits into probabilities (double; the largest logit subtracted first).

@@ -1,5 +1,5 @@
-// `memcarlo bench bayes_nn`: read-mode sampled inferences per second — a 32-16-9 network stored as 1,362 device
-// pairs' conductances, every sampled inference reading every device afresh with the device model's Gaussian read
+// `memcarlo bench bayes_nn`: read-mode sampled inferences per second — a 32-16-9 network stored as 681 device
+// pairs (1,362 devices), every sampled inference reading every device afresh with the device model's Gaussian read
 // noise (5 % here) — against the NumPy implementation of the same sampler (tools/baselines/bayes_nn_numpy.py).
 // Conductances and inputs follow deterministic formulas shared with the baseline; the random streams differ, so
 // the two agree in distribution: both print the mean predictive entropy over the inputs, which must agree within a
@@ -100,7 +100,7 @@ int bench_bayes_nn(const BenchArgs& args) {
   const double rate = static_cast<double>(n) * M / dt;
   const auto [h, se] = mean_entropy(logits, n, M, K);
   std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("memcarlo %s: %.3g s for %d inputs x %d samples of a 32-16-9 network (1,362 device pairs read per sampled inference, "
+  std::printf("memcarlo %s: %.3g s for %d inputs x %d samples of a 32-16-9 network (681 device pairs, 1,362 devices, read afresh per sampled inference, "
               "Gaussian read noise 5 %%); mean predictive entropy %.5f +- %.5f nats\n",
               backend.name.c_str(), dt, n, M, h, se);
   if (args.baseline) {
