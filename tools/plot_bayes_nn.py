@@ -87,9 +87,11 @@ def plot_point(outdir, path, dpi):
 
 def plot_sweep(outdir, path, dpi):
     import matplotlib.pyplot as plt
-    points = sorted(d for d in os.listdir(outdir) if os.path.isfile(os.path.join(outdir, d, "metrics.csv")))
+    root = os.path.join(outdir, "points") if os.path.isdir(os.path.join(outdir, "points")) else outdir
+    points = sorted(d for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "metrics.csv")))
     if not points:
         return False
+    outdir = root
     fig, ax = plt.subplots(1, 1, figsize=(8, 5))
     for p in points:
         plot_point(os.path.join(outdir, p), os.path.join(outdir, p, "bayes_nn.png"), dpi)

@@ -58,9 +58,15 @@ void compare_bayes_nn(const Manifest& ma, const Manifest& mb, std::vector<Compar
   const double na = scenario_number(ma, "bayes_nn.characterize", "characterize"), nb = scenario_number(mb, "bayes_nn.characterize", "characterize");
   const std::size_t am = ca.require_column("mu_uS"), as = ca.require_column("sigma_uS"), bm = cb.require_column("mu_uS"),
                     bs = cb.require_column("sigma_uS");
-  for (std::size_t r = 0; r < std::min(ca.rows.size(), cb.rows.size()); ++r)
-    rows.push_back(z_row("condition_mu_uS", "condition " + std::to_string(r), ca.number(r, am), cb.number(r, bm),
-                         two_mean_z(ca.number(r, am), ca.number(r, as), na, cb.number(r, bm), cb.number(r, bs), nb), "z mean/device"));
+  for (std::size_t r = 0; r < std::min(ca.rows.size(), cb.rows.size()); ++r) {
+    const double ma_ = ca.number(r, am), mb_ = cb.number(r, bm), sa = ca.number(r, as), sb = cb.number(r, bs);
+    rows.push_back(z_row("condition_mu_uS", "condition " + std::to_string(r), ma_, mb_, two_mean_z(ma_, sa, na, mb_, sb, nb), "z mean/device"));
+    // The spread: a sample standard deviation over n devices has SE ≈ σ/√(2(n − 1)) (normal devices; the log-normal
+    // RESET state has heavier tails, so this is the large-sample approximation, exact for z = 0 at equal runs).
+    const double se = std::sqrt(sa * sa / (2 * (na - 1)) + sb * sb / (2 * (nb - 1)));
+    rows.push_back(z_row("condition_sigma_uS", "condition " + std::to_string(r), sa, sb, se > 0 ? (sb - sa) / se : (sa == sb ? 0.0 : INFINITY),
+                         "z sd/device"));
+  }
   const std::map<std::string, Row> a = read_metrics(ma.dir), b = read_metrics(mb.dir);
   for (const auto& [mode, x] : a) {
     const auto it = b.find(mode);
