@@ -68,6 +68,7 @@ struct BayesNnSpec {
   // Energy.
   double op_energy = 0.6;          ///< pJ per operation of an in-memory MAC
   double mcu_energy = 170e6;       ///< pJ per inference of the microcontroller reference
+  int mcu_samples = 10;            ///< the M that reference was measured at
 };
 
 /// The data as the network sees it: standardised features, seen classes renumbered 0..K-1, unseen test rows

@@ -103,7 +103,9 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
   energy.add_row({"reset_pulses", std::to_string(o.program.reset_pulses), "pulses"});
   energy.add_row({"programming_energy", cell(o.program.energy), "pJ"});
   energy.add_row({"mcu_energy_per_inference", cell(w.mcu_energy), "pJ"});
-  energy.add_row({"mcu_over_imc_M", cell(w.mcu_energy / (e_op * M)), "ratio"});
+  energy.add_row({"mcu_samples", std::to_string(w.mcu_samples), "samples"});
+  energy.add_row({"imc_energy_per_inference_at_mcu_samples", cell(e_op * w.mcu_samples), "pJ"});
+  energy.add_row({"mcu_over_imc_at_mcu_samples", cell(w.mcu_energy / (e_op * w.mcu_samples)), "ratio"});
 
   std::string layers;
   for (int n : w.layers) layers += (layers.empty() ? "" : "-") + std::to_string(n);
@@ -147,8 +149,10 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
                             fmt::format("accuracy {:.2f} %, AUROC_a {:.3f}, AUROC_e {:.3f}, ECE {:.3f}", 100 * m->accuracy, m->auroc_a, m->auroc_e, m->ece)});
   }
   summary.rows.push_back({"energy per inference (M samples)",
-                          fmt::format("{:.3g} nJ ({} ops x {:.3g} pJ x {}); microcontroller {:.3g} uJ", e_op * M * 1e-3, ops, w.op_energy, M,
-                                      w.mcu_energy * 1e-6)});
+                          fmt::format("{:.3g} nJ ({} ops x {:.3g} pJ x {}; {:.3g} nJ per sample); microcontroller {:.3g} uJ at M = {}, {:.3g}x the "
+                                      "in-memory {:.3g} nJ there",
+                                      e_op * M * 1e-3, ops, w.op_energy, M, e_op * 1e-3, w.mcu_energy * 1e-6, w.mcu_samples,
+                                      w.mcu_energy / (e_op * w.mcu_samples), e_op * w.mcu_samples * 1e-3)});
   summary.rows.push_back({"programming (copies)", fmt::format("{} SET, {} RESET, {:.3g} nJ ({} copies)", o.program.set_pulses,
                                                               o.program.reset_pulses, o.program.energy * 1e-3, copies)});
   summary.rows.push_back({"wall time", fmt::format("{:.2f} s", wall)});

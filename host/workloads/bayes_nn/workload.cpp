@@ -66,6 +66,7 @@ class BayesNnWorkload final : public Workload {
       int_list_key("bayes_nn.samples_eval", 1, 10000, "The M values metrics are reported at (default: 1, 2, 5, 10, 20, 50, 100 up to samples, and samples)."),
       num_key("bayes_nn.op_energy", Dimension::kEnergy, "0.6 pJ", 0, 1e9, "Energy of one in-memory operation (industrial in-memory computing: 0.27-0.95 pJ, Bonnet's 0.7-2.5 nJ per inference)."),
       num_key("bayes_nn.mcu_energy", Dimension::kEnergy, "170 uJ", 0, 1e18, "Energy of one inference on the reference microcontroller (Bonnet: STM32F746, 170 uJ at M = 10)."),
+      integer_key("bayes_nn.mcu_samples", "10", 1, 10000, "The number of samples M the microcontroller's energy was measured at (the in-memory energy is compared at the same M)."),
     };
   }
 
@@ -140,6 +141,7 @@ class BayesNnWorkload final : public Workload {
     }
     w.op_energy = r.number("bayes_nn.op_energy");
     w.mcu_energy = r.number("bayes_nn.mcu_energy");
+    w.mcu_samples = static_cast<int>(r.number("bayes_nn.mcu_samples"));
     // The data, now: features and classes fix the widths, and the unseen class must be one of the data's.
     int features = w.features, classes = w.classes;
     if (w.data == "fashion_mnist") {
