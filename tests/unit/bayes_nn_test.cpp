@@ -197,3 +197,36 @@ TEST_F(BayesNnInput, GoodScenarioResolves) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BayesNnData, FashionSubsetReducedToPrincipalComponents) {
+  // The committed 2,000 + 500 image subset: 32 z-scored principal components, nine seen classes, the held-out class
+  // only in the test rows (labelled −1).
+  mc::BayesNnSpec w;
+  w.data = "fashion_mnist";
+  w.fashion_dir = std::string(MC_TEST_DATA) + "/../data/fashion-mnist-small";
+  w.unseen_class = 9;
+  const mc::BnnData d = mc::load_bnn_data(w, 1);
+  EXPECT_EQ(d.features, 32);
+  EXPECT_EQ(d.classes, 9);
+  EXPECT_EQ(d.x_train.size(), static_cast<size_t>(d.n_train()) * 32);
+  int unseen = 0;
+  for (int i = 0; i < d.n_test(); ++i) {
+    unseen += d.y_test[i] < 0;
+    EXPECT_EQ(d.y_test[i] < 0, d.test_original[i] == 9);
+  }
+  EXPECT_GT(unseen, 0);
+  for (int y : d.y_train) EXPECT_TRUE(y >= 0 && y < 9);
+  // Standardised on the training rows: every feature has mean 0 and variance 1 there.
+  for (int f = 0; f < 32; ++f) {
+    double m = 0, v = 0;
+    for (int i = 0; i < d.n_train(); ++i) m += d.x_train[static_cast<size_t>(i) * 32 + f];
+    m /= d.n_train();
+    for (int i = 0; i < d.n_train(); ++i) v += std::pow(d.x_train[static_cast<size_t>(i) * 32 + f] - m, 2);
+    EXPECT_NEAR(m, 0.0, 1e-4);
+    EXPECT_NEAR(v / d.n_train(), 1.0, 1e-3);
+  }
+}
+
+}  // namespace

@@ -77,7 +77,14 @@ class BayesNnWorkload final : public Workload {
     w.test_data = r.data_file("bayes_nn.test_data");
     w.test_fraction = r.number("bayes_nn.test_fraction");
     w.unseen_class = static_cast<int>(r.number("bayes_nn.unseen_class"));
-    w.fashion_dir = r.data_file("bayes_nn.fashion_dir");
+    // A folder, relative to the scenario file (data_file wants a file).
+    if (const std::string dir = r.choice("bayes_nn.fashion_dir"); !dir.empty()) {
+      std::filesystem::path p(dir);
+      if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
+      if (!std::filesystem::is_directory(p))
+        throw InputError(r.mark("bayes_nn.fashion_dir"), "bayes_nn.fashion_dir", "no such folder '" + p.string() + "'");
+      w.fashion_dir = p.string();
+    }
     w.fashion_train = static_cast<int>(r.number("bayes_nn.fashion_train"));
     w.fashion_test = static_cast<int>(r.number("bayes_nn.fashion_test"));
     w.features = static_cast<int>(r.number("bayes_nn.features"));
