@@ -269,7 +269,9 @@ def main(argv=None):
     if workloads != {"mcmc"}:
         fail("%s is not an mcmc run (workload %s)" % (run_dir, ", ".join(sorted(workloads))))
     header = csv_header(os.path.join(run_dir, "results.csv"))
-    sweep = "status" in header or os.path.isdir(os.path.join(run_dir, "points"))
+    # Swept keys stand between `status` and `seed` (docs/results.md); a single run has none.
+    swept = header[header.index("status") + 1:header.index("seed")] if "status" in header and "seed" in header else []
+    sweep = bool(swept) or os.path.isdir(os.path.join(run_dir, "points"))
     prefix = args.out or os.path.join(run_dir, "mcmc")
     out_dir = os.path.dirname(os.path.abspath(prefix))
     if not os.path.isdir(out_dir):
@@ -284,8 +286,6 @@ def main(argv=None):
         plot_run(plt, run_dir, prefix, res, title, args.dpi)
         return 0
 
-    # Sweep: the swept keys are the columns between `status` and `seed` (see host/scheduler/scheduler.cpp).
-    swept = header[header.index("status") + 1:header.index("seed")] if "status" in header and "seed" in header else []
     entries = []
     for i in range(len(res["point"])):
         if "status" in res and str(res["status"][i]) != "ok":

@@ -12,7 +12,7 @@ PACKAGES=(build-essential cmake ninja-build git pkg-config
           libyaml-cpp-dev librandom123-dev libcli11-dev nlohmann-json3-dev libfmt-dev
           libgtest-dev googletest libbenchmark-dev
           libeigen3-dev libopenblas-dev zlib1g-dev dataset-fashion-mnist
-          python3-numpy python3-matplotlib python3-yaml python3-jsonschema python3-scipy
+          python3-numpy python3-matplotlib python3-yaml python3-jsonschema python3-scipy python3-pandas
           slurmctld slurmd slurm-client munge)
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }

@@ -17,10 +17,12 @@
 
 #include "compare/compare.hpp"
 #include "common/gpu_info.hpp"
+#include "fit/command.hpp"
 #include "io/command.hpp"
 #include "io/progress.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/search_path.hpp"
 #include "scenario/sweep.hpp"
 #include "scheduler/cluster.hpp"
 #include "scheduler/scheduler.hpp"
@@ -61,7 +63,8 @@ int cmd_validate(const std::string& file) {
                                                            {"seed", !plan.has_sweep ? std::to_string(s.seed)
                                                                     : plan.shared_seeds ? std::to_string(s.seed) + ", shared by every point (sweep.seeds: shared)"
                                                                                         : "derived per point (sweep.seeds: per_point)"},
-                                                           {"device preset", s.preset.empty() ? "(none)" : s.preset}};
+                                                           {"device preset", s.preset.empty() ? "(none)" : s.preset + " (" + s.preset_file + ")"},
+                                                           {"shipped files", shipped_root_description()}};
   if (plan.has_sweep) {
     std::string cols;
     for (const auto& c : plan.columns) cols += (cols.empty() ? "" : ", ") + c;
@@ -92,7 +95,7 @@ struct RunArgs {
   std::string file, backend = "auto", out, shard, gpus;
   long long seed = std::numeric_limits<long long>::min();  // min: not given
   int threads = 0, workers = -1;  // workers -1: not given
-  bool quiet = false;
+  bool quiet = false, no_point_files = false;
 };
 
 int cmd_run(const RunArgs& a) {
@@ -102,6 +105,8 @@ int cmd_run(const RunArgs& a) {
   SweepPlan plan = load_sweep(a.file);
   if (!plan.has_sweep && (a.workers > 1 || !a.gpus.empty()))
     throw InputError(std::string(a.workers > 1 ? "--workers" : "--gpus") + ": applies to sweeps; this scenario has no sweep: block");
+  if (!plan.has_sweep && a.no_point_files)
+    throw InputError("--no-point-files: applies to sweeps (a single run's files are its results); this scenario has no sweep: block");
   int shard = 0, shards = 1;
   if (!a.shard.empty()) parse_shard(a.shard, &shard, &shards);
   if (a.seed != std::numeric_limits<long long>::min()) {
@@ -147,6 +152,7 @@ int cmd_run(const RunArgs& a) {
   opt.shard = shard;
   opt.shards = shards;
   opt.quiet = a.quiet;
+  opt.no_point_files = a.no_point_files;
   if (!a.gpus.empty()) {
     std::stringstream ss(a.gpus);
     std::string g;
@@ -172,6 +178,8 @@ int cmd_run(const RunArgs& a) {
   std::fflush(stderr);
   const double overhead = r.wall_seconds > 0 ? 1.0 - r.point_seconds / (r.workers * r.wall_seconds) : 0.0;
   std::printf("%s finished\n", plan.name.c_str());
+  if (r.grown_from)
+    std::printf("the sweep grew: %zu points were in %s, %zu now; only the new ones ran\n", r.grown_from, out.c_str(), plan.points.size());
   print_table({{"points", fmt::format("{} of {} done ({} resumed from disk), {} failed", r.done, r.total, r.resumed, r.failed)},
                {"workers", fmt::format("{} x {}", r.workers, r.backend)},
                {"wall time", fmt::format("{:.2f} s", r.wall_seconds)},
@@ -304,7 +312,9 @@ int main(int argc, char** argv) {
       "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2\n"
       "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
       "  memcarlo devices\n"
-      "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`).");
+      "  memcarlo fit measurements.csv --out mydevice.yaml\n"
+      "Every command has its own examples: memcarlo COMMAND --help.\n"
+      "Scenario keys: docs/scenario-reference.md (or `memcarlo schema --markdown`); results: docs/results.md.");
 
   std::string file, what = "endurance", format = "markdown";
 
@@ -319,6 +329,14 @@ int main(int argc, char** argv) {
   run->add_option("--gpus", ra.gpus, "Sweeps: GPU indices to use, e.g. 0,2 (default: all)");
   run->add_option("--shard", ra.shard, "Run only points with index % N == i, given as i/N (cluster job arrays)");
   run->add_flag("--quiet", ra.quiet, "No progress output");
+  run->footer("Examples:\n"
+              "  memcarlo run configs/quickstart.yaml --out runs/quickstart\n"
+              "  memcarlo run configs/scenarios/endurance_2t2r_typical.yaml --backend cpu --threads 2 --seed 7\n"
+              "  memcarlo run configs/scenarios/sweep_compliance.yaml --workers 2        # a sweep, 2 points at a time\n"
+              "  memcarlo run configs/scenarios/sweep_1000_small.yaml --no-point-files  # rows and manifest only\n"
+              "  memcarlo run configs/scenarios/sweep_compliance.yaml --shard 0/4 --out runs/s/shards/0\n"
+              "Rerunning into the same --out resumes; a sweep with added values runs only the new points.");
+  run->add_flag("--no-point-files", ra.no_point_files, "Sweeps: keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   SubmitOptions so;
   bool slurm = false;
@@ -336,12 +354,19 @@ int main(int argc, char** argv) {
   submit->add_option("--sbatch", so.sbatch_args, "Any other sbatch option, e.g. --sbatch=--constraint=a100 (repeatable)");
   submit->add_option("--out", so.out_dir, "Output folder (default runs/<scenario name>)");
   submit->add_flag("--dry-run", so.dry_run, "Write the sbatch scripts and print the commands; submit nothing");
+  submit->footer("Examples:\n"
+                 "  memcarlo submit configs/scenarios/sweep_compliance.yaml --slurm --tasks 8 --time 01:00:00\n"
+                 "  memcarlo submit S.yaml --slurm --gpus-per-task 1 --cpus-per-task 8 --mem 32G --account A --qos normal\n"
+                 "  memcarlo submit S.yaml --slurm --sbatch=--constraint=a100 --dry-run\n"
+                 "The jobs run from a snapshot of the scenario, its preset and data in OUT/slurm/: later edits do not change them.");
+  submit->add_flag("--no-point-files", so.no_point_files, "Keep only results.csv rows and the manifest (no points/NNNNNN/ folders)");
 
   std::vector<std::string> merge_dirs;
   std::string merge_out;
   auto* merge = app.add_subcommand("merge", "Combine shard folders of one sweep into one results folder");
   merge->add_option("folders", merge_dirs, "Shard output folders")->required();
   merge->add_option("--out", merge_out, "Merged output folder")->required();
+  merge->footer("Example:\n  memcarlo merge runs/s/shards/* --out runs/s");
 
   std::string compare_file, compare_out;
   int compare_threads = 0;
@@ -351,15 +376,19 @@ int main(int argc, char** argv) {
   compare->add_option("--out", compare_out, "Folder for both runs (default runs/<name>-compare)");
   compare->add_option("--threads", compare_threads, "Threads of the CPU reference (default: all cores)");
   compare->add_flag("--verbose", compare_verbose, "Print every check");
+  compare->footer("Example:\n  memcarlo compare configs/quickstart.yaml --verbose   # exit 0 when CPU and GPU agree");
 
   std::string status_dir;
   auto* status = app.add_subcommand("status", "Tell what is done in an output (or submit) folder");
   status->add_option("folder", status_dir, "Output folder")->required();
+  status->footer("Example:\n  memcarlo status runs/sweep_compliance   # exit 0 done, 1 some failed, 3 not finished");
 
   auto* validate = app.add_subcommand("validate", "Parse and check a scenario; print what would run and its size");
   validate->add_option("scenario", file, "Scenario YAML file")->required();
+  validate->footer("Example:\n  memcarlo validate configs/scenarios/sweep_compliance.yaml   # points, work, seeding, memory");
 
   auto* devices_cmd = app.add_subcommand("devices", "List compiled backends, GPUs and CPU threads");
+  devices_cmd->footer("Example:\n  memcarlo devices   # why a GPU is or is not used");
 
   auto* bench = app.add_subcommand("bench", "Measure throughput against the NumPy baseline");
   BenchArgs bench_args;
@@ -377,12 +406,37 @@ int main(int argc, char** argv) {
   bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   bench->add_option("--threads", bench_args.threads, "CPU threads (default: all cores)");
   bench->add_flag("--no-baseline", no_baseline, "Skip the NumPy baseline");
+  bench->footer("Examples:\n"
+                "  memcarlo bench endurance --devices 1000000 --cycles 1000\n"
+                "  memcarlo bench mcmc --chains 4096 --steps 200\n"
+                "  memcarlo bench bayes_machine --inferences 1000000 --no-baseline");
 
   auto* schema = app.add_subcommand("schema", "Print the scenario reference (Markdown) or JSON Schema");
   schema->add_option("--format", format, "markdown | json")->check(CLI::IsMember({"markdown", "json"}));
   bool schema_markdown_flag = false, schema_json_flag = false;
   schema->add_flag("--markdown", schema_markdown_flag, "The reference in Markdown (the default; as --format markdown)");
   schema->add_flag("--json", schema_json_flag, "The JSON Schema (as --format json)");
+  schema->footer("Examples:\n  memcarlo schema > docs/scenario-reference.md\n  memcarlo schema --json > configs/memcarlo.schema.json");
+
+  FitArgs fa;
+  auto* fit = app.add_subcommand("fit", "Fit the device model to measured reads and write a preset (or --simulate measurements)");
+  fit->add_option("measurements", fa.measurements, "Measurements CSV: device,cycle,state,compliance_uA,conductance_uS[,read,cycles_to_failure,censored]");
+  fit->add_option("--out", fa.out, "Preset YAML to write (with --simulate: the CSV to write)")->required();
+  fit->add_option("--report", fa.report, "Data-vs-model CSV for tools/plot_fit.py (default <out>_fit_report.csv)");
+  fit->add_option("--median-law", fa.median_law, "auto | linear | power | table (auto: lowest AIC)")->check(CLI::IsMember({"auto", "linear", "power", "table"}));
+  fit->add_option("--sigma-law", fa.sigma_law, "auto | sqrt | relative | power | table (auto: lowest AIC)")->check(CLI::IsMember({"auto", "sqrt", "relative", "power", "table"}));
+  fit->add_option("--simulate", fa.simulate, "Write measurements simulated from this preset (name or .yaml) instead of fitting");
+  fit->add_option("--devices", fa.devices, "--simulate: devices (default 1000)");
+  fit->add_option("--cycles", fa.cycles, "--simulate: cycles read per device (default 100)");
+  fit->add_option("--compliance", fa.compliance, "--simulate: compliances, devices split over them (default \"20 uA,50 uA,100 uA,200 uA\")");
+  fit->add_option("--repeats", fa.repeats, "--simulate: reads of each state in the first --repeat-cycles cycles (default 3)");
+  fit->add_option("--repeat-cycles", fa.repeat_cycles, "--simulate: cycles read repeatedly (default 10)");
+  fit->add_option("--lifetime-test", fa.lifetime_test, "--simulate: cycles of the lifetime test (default: the preset's Weibull scale; 0: none)");
+  fit->add_option("--seed", fa.seed, "--simulate: seed (default 1)");
+  fit->add_flag("--quiet", fa.quiet, "Print nothing but errors");
+  fit->footer("Examples:\n  memcarlo fit data/example_measurements.csv --out mydevice.yaml\n"
+              "  memcarlo fit --simulate hfo2_1t1r --devices 200 --cycles 50 --out sim.csv\n"
+              "Format and method: docs/fitting.md.");
 
   try {
     app.parse(argc, argv);
@@ -402,6 +456,7 @@ int main(int argc, char** argv) {
     if (*status) return print_status(status_dir);
     if (*compare) return cmd_compare(compare_file, compare_out, compare_threads, compare_verbose);
     if (*validate) return cmd_validate(file);
+    if (*fit) return cmd_fit(fa);
     if (*devices_cmd) {
       for (const auto& line : describe_devices()) std::printf("%s\n", line.c_str());
       return 0;

@@ -65,7 +65,8 @@ OutputFolder::~OutputFolder() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
-OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : dir_(std::move(dir)) {
+OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint, const std::function<void(const Manifest&)>& other)
+    : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec || !fs::is_directory(dir_)) throw InputError("cannot create output folder " + dir_ + ": " + ec.message());
@@ -88,6 +89,17 @@ OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : di
     const std::string me = "pid " + std::to_string(::getpid()) + " on " + host + "\n";
     if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, me.data(), me.size(), 0) < 0) { /* the lock holds without the note */ }
   }
+  try {
+    check_contents(fingerprint, other);
+  } catch (...) {
+    ::close(lock_fd_);  // a refused folder is not held: the same process may open it again
+    lock_fd_ = -1;
+    throw;
+  }
+}
+
+void OutputFolder::check_contents(const std::string& fingerprint, const std::function<void(const Manifest&)>& other) {
+  std::error_code ec;
   // Holding the lock, every temporary file here is a killed run's leftover.
   for (const auto& e : fs::directory_iterator(dir_, ec))
     if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path(), ec);
@@ -95,6 +107,10 @@ OutputFolder::OutputFolder(std::string dir, const std::string& fingerprint) : di
   if (m.state == Manifest::State::kUnreadable)
     throw InputError(m.path + ": error: not a memcarlo manifest; choose another --out folder");
   if (m.ok()) {
+    if (m.fingerprint() != fingerprint && other) {
+      other(m);  // throws to refuse
+      return;
+    }
     if (m.fingerprint() != fingerprint)
       throw InputError(m.path + ": error: this folder holds results of a different scenario (fingerprint " +
                        (m.fingerprint().empty() ? std::string("?") : m.fingerprint()) + ", this one " + fingerprint + "); choose another --out folder");

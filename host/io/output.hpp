@@ -1,11 +1,14 @@
 // A run's output folder (DESIGN.md decision 7): files written atomically (temp + rename), a manifest, and
 // refusal to mix outputs of different scenarios in one folder.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace mc {
+
+struct Manifest;
 
 /// Write `content` to `path` through a temporary file in the same folder and a rename.
 void atomic_write(const std::string& path, const std::string& content);
@@ -30,8 +33,10 @@ class OutputFolder {
   /// Prepare `dir`: take its lock (InputError naming the process and host that hold it: two runs never write one
   /// folder), remove temporary files a killed run left (*.tmp.<pid>), and throw InputError if it holds a manifest
   /// of another scenario (a different fingerprint). Returns with complete() true when a finished run of the same
-  /// scenario is already there. The lock is held until the object is destroyed.
-  OutputFolder(std::string dir, const std::string& fingerprint);
+  /// scenario is already there. The lock is held until the object is destroyed. With `other`, a manifest of another
+  /// fingerprint is handed to it instead of refused: it throws to refuse (a sweep that grows accepts a folder of a
+  /// subset of its points), or returns to accept (the folder then counts as unfinished).
+  OutputFolder(std::string dir, const std::string& fingerprint, const std::function<void(const Manifest&)>& other = {});
   ~OutputFolder();
   OutputFolder(const OutputFolder&) = delete;
   OutputFolder& operator=(const OutputFolder&) = delete;
@@ -41,6 +46,7 @@ class OutputFolder {
   void write(const std::string& file, const std::string& content) const { atomic_write(path(file), content); }
 
  private:
+  void check_contents(const std::string& fingerprint, const std::function<void(const Manifest&)>& other);
   std::string dir_;
   bool complete_ = false;
   int lock_fd_ = -1;

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "scenario/search_path.hpp"
 #include "scenario/yaml_internal.hpp"
-#include "build_info.h"
 
 namespace mc {
 
@@ -60,7 +60,13 @@ double Resolver::number(const std::string& path) {
   if (!(v >= k.min && v <= k.max))
     throw InputError(where, path, "expected " + expectation(k) + " in " + fmt_num(k.min) + " .. " + fmt_num(k.max) +
                                       with_unit(k.dim) + ", got '" + text + "'");
-  resolved_[path] = v;
+  // Counts are recorded as integers (manifest.json shows 4000, not 4000.0).
+  if (k.kind == KeyKind::kInteger && std::fabs(v) < 9.007199254740992e15) {
+    if (v >= 0) resolved_[path] = static_cast<std::uint64_t>(v);
+    else resolved_[path] = static_cast<std::int64_t>(v);
+  } else {
+    resolved_[path] = v;
+  }
   return v;
 }
 
@@ -70,6 +76,17 @@ std::string Resolver::choice(const std::string& path) {
   if (auto it = e_.find(path); it != e_.end()) {
     if (!it->second.node.IsScalar()) throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got " + yaml_detail::describe(it->second.node));
     v = it->second.node.Scalar();
+    const bool boolean = k.choices.size() == 2 && std::find(k.choices.begin(), k.choices.end(), "true") != k.choices.end() &&
+                         std::find(k.choices.begin(), k.choices.end(), "false") != k.choices.end();
+    if (boolean && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) {
+      // One spelling of booleans everywhere (scenarios, tables, manifests): yes/no, on/off and True are refused.
+      static const char* yes[] = {"yes", "Yes", "YES", "y", "Y", "on", "On", "ON", "True", "TRUE", "1"};
+      static const char* no[] = {"no", "No", "NO", "n", "N", "off", "Off", "OFF", "False", "FALSE", "0"};
+      for (const char* t : yes)
+        if (v == t) throw InputError(it->second.mark, path, "expected true or false, got '" + v + "' (did you mean 'true'? booleans are true or false)");
+      for (const char* t : no)
+        if (v == t) throw InputError(it->second.mark, path, "expected true or false, got '" + v + "' (did you mean 'false'? booleans are true or false)");
+    }
     if (k.kind == KeyKind::kEnum && std::find(k.choices.begin(), k.choices.end(), v) == k.choices.end()) {
       const std::string guess = did_you_mean(v, k.choices);
       throw InputError(it->second.mark, path, "expected " + expectation(k) + ", got '" + v + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
@@ -153,15 +170,29 @@ std::string Resolver::data_file(const std::string& path) {
   fs::path p(given);
   if (p.is_absolute()) {
     if (!fs::is_regular_file(p)) throw InputError(mark(path), path, "no such data file '" + p.string() + "'");
+    data_files_.emplace_back(given, p.string());
     return p.string();
   }
+  // The search order of docs/installing.md: relative to the scenario file, then under each folder of
+  // MC_DATA_PATH (the path without its leading ../ parts, then the file name alone), then among memcarlo's
+  // shipped files (the installed share folder, or the source tree of a build-tree binary: the path without its
+  // leading ../ parts, then the file name in its data/).
   const fs::path beside = fs::path(file_).parent_path() / p;
   std::vector<fs::path> candidates = {beside};
-  if (const char* env = std::getenv("MC_DATA_PATH"); env && *env) candidates.push_back(fs::path(env) / p);
-  candidates.push_back(fs::path(MC_SOURCE_DIR) / p);
+  const fs::path inner = without_leading_parents(p);
+  for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) {
+    candidates.push_back(f / inner);
+    candidates.push_back(f / p.filename());
+  }
+  if (!shipped_root().empty()) {
+    candidates.push_back(shipped_root() / inner);
+    candidates.push_back(shipped_root() / "data" / p.filename());
+  }
   for (const fs::path& c : candidates)
-    if (fs::is_regular_file(c)) return c.string();
-  throw InputError(mark(path), path, "no such data file '" + beside.string() + "'");
+    if (fs::is_regular_file(c)) return data_files_.emplace_back(given, c.string()), c.string();
+  std::string where = "MC_DATA_PATH";
+  if (!shipped_root().empty()) where += " or " + shipped_root().string();
+  throw InputError(mark(path), path, "no such data file '" + beside.string() + "' (nor under " + where + ")");
 }
 
 /// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when

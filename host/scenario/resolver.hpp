@@ -40,12 +40,15 @@ class Resolver {
   Table table(const std::string& path);
   /// An integer-list key; empty when not given.
   std::vector<std::uint64_t> int_list(const std::string& path);
-  /// A string key naming a data file: "" when not given; else the file beside the scenario file, then under
-  /// $MC_DATA_PATH, then under the project's source folder (shipped scenarios name data/... from there). A file
-  /// found nowhere is an InputError at the key: "no such data file '<path beside the scenario>'".
+  /// A string key naming a data file: "" when not given; else the file relative to the scenario file, then under
+  /// each folder of $MC_DATA_PATH, then under memcarlo's shipped files (scenario/search_path.hpp; there without
+  /// leading ../ parts, then by file name). A file found nowhere is an InputError at the key: "no such data file
+  /// '<path beside the scenario>' (nor under MC_DATA_PATH or <shipped folder>)".
   std::string data_file(const std::string& path);
 
   nlohmann::ordered_json take_resolved() { return std::move(resolved_); }
+  /// Every data file data_file() found: (the path as given, where it was found); `memcarlo submit` snapshots them.
+  const std::vector<std::pair<std::string, std::string>>& data_files() const { return data_files_; }
 
  private:
   double quantity(Dimension d, const std::string& text, const SourceMark& where, const std::string& key) const;
@@ -54,6 +57,7 @@ class Resolver {
   YamlEntries e_;
   std::string file_;
   nlohmann::ordered_json resolved_;
+  std::vector<std::pair<std::string, std::string>> data_files_;
 };
 
 /// "%.10g": numbers in messages.

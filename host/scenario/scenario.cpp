@@ -14,9 +14,9 @@
 
 #include "scenario/resolver.hpp"
 #include "scenario/schema.hpp"
+#include "scenario/search_path.hpp"
 #include "scenario/yaml_internal.hpp"
 #include "workloads/workload.hpp"
-#include "build_info.h"
 
 namespace mc {
 
@@ -76,6 +76,12 @@ std::string type_name(const YAML::Node& n) {
   }
 }
 
+/// Keys that were renamed for one vocabulary across workloads: the old spelling is an error naming the new one.
+const char* renamed_key(const std::string& path) {
+  if (path == "mcmc.age_cycles") return "aging_cycles";
+  return nullptr;
+}
+
 /// Walk a mapping against the schema, collecting leaf entries by full path. YAML merge keys (`<<: *anchor`, or a
 /// list of anchors, earlier ones first) add the anchored mapping's keys that this mapping does not give itself.
 void walk(const YAML::Node& map, const std::string& section, const std::string& file, Entries& out) {
@@ -93,6 +99,8 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
       out[path] = Entry{value, mark_of(value, file)};
     } else if (is_section(path)) {
       walk(value, path, file, out);
+    } else if (const char* now = renamed_key(path)) {
+      throw InputError(where, path, "'" + key + "' was renamed: did you mean '" + now + "'? (one spelling for every workload)");
     } else {
       std::string msg = "unknown key '" + key + "'";
       auto children = section_children(section);
@@ -129,33 +137,42 @@ void walk(const YAML::Node& map, const std::string& section, const std::string& 
   }
 }
 
-fs::path find_preset(const std::string& name, const std::string& scenario_file) {
+/// The folders searched for a preset given by name, in order (docs/installing.md): devices/ and configs/devices/
+/// in the scenario's folder and every folder above it, the folders of MC_PRESET_PATH, then the shipped presets.
+std::vector<fs::path> preset_folders(const std::string& scenario_file) {
   fs::path base = fs::path(scenario_file).parent_path();
   if (base.empty()) base = ".";  // a bare file name lives in the current folder
-  std::vector<fs::path> candidates;
-  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0) {
-    candidates.push_back(base / name);
-  } else {
-    if (const char* env = std::getenv("MC_PRESET_PATH")) candidates.push_back(fs::path(env) / (name + ".yaml"));
-    for (fs::path dir = fs::absolute(base); !dir.empty(); dir = dir.parent_path()) {
-      candidates.push_back(dir / "configs" / "devices" / (name + ".yaml"));
-      candidates.push_back(dir / "devices" / (name + ".yaml"));
-      if (dir == dir.parent_path()) break;
-    }
-    candidates.push_back(fs::path(MC_SOURCE_DIR) / "configs" / "devices" / (name + ".yaml"));
+  std::vector<fs::path> dirs;
+  for (fs::path dir = fs::absolute(base).lexically_normal(); !dir.empty(); dir = dir.parent_path()) {
+    dirs.push_back(dir / "devices");
+    dirs.push_back(dir / "configs" / "devices");
+    if (dir == dir.parent_path()) break;
   }
-  for (const fs::path& c : candidates)
-    if (fs::is_regular_file(c)) return c;
+  for (const fs::path& d : path_list_from_env("MC_PRESET_PATH")) dirs.push_back(d);
+  if (!shipped_root().empty()) dirs.push_back(shipped_root() / "configs" / "devices");
+  return dirs;
+}
+
+fs::path find_preset(const std::string& name, const std::string& scenario_file) {
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0) {
+    // A path: relative to the scenario file's folder (or absolute).
+    fs::path base = fs::path(scenario_file).parent_path();
+    if (base.empty()) base = ".";
+    const fs::path c = base / name;
+    return fs::is_regular_file(c) ? c : fs::path{};
+  }
+  for (const fs::path& d : preset_folders(scenario_file))
+    if (fs::is_regular_file(d / (name + ".yaml"))) return d / (name + ".yaml");
   return {};
 }
 
-std::vector<std::string> preset_names() {
-  std::vector<std::string> names;
+std::vector<std::string> preset_names(const std::string& scenario_file) {
+  std::set<std::string> names;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(fs::path(MC_SOURCE_DIR) / "configs" / "devices", ec))
-    if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  for (const fs::path& d : preset_folders(scenario_file))
+    for (const auto& e : fs::directory_iterator(d, ec))
+      if (e.path().extension() == ".yaml") names.insert(e.path().stem().string());
+  return {names.begin(), names.end()};
 }
 
 }  // namespace
@@ -214,13 +231,15 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
     const fs::path preset_file = find_preset(s.preset, file);
     if (preset_file.empty()) {
       std::string msg = "no device preset '" + s.preset + "'";
-      const auto names = preset_names();
+      const auto names = preset_names(file);
       const std::string guess = did_you_mean(s.preset, names);
       if (!guess.empty()) msg += " (did you mean '" + guess + "'?)";
       msg += "; presets:";
       for (const auto& n : names) msg += " " + n;
       throw InputError(it->second.mark, "device.preset", msg);
     }
+    s.inputs.emplace_back(s.preset, preset_file.string());
+    s.preset_file = preset_file.string();
     const std::string ptext = read_text(preset_file.string(), "device preset");
     const YAML::Node proot = parse_yaml(ptext, preset_file.string());
     Entries from_preset;
@@ -301,6 +320,7 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   }
   find_workload(s.workload)->resolve(r, s);
   s.resolved = r.take_resolved();
+  for (const auto& f : r.data_files()) s.inputs.push_back(f);
   s.resolved["name"] = s.name;
   if (!s.preset.empty()) s.resolved["device.preset"] = s.preset;
   return s;

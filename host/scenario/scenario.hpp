@@ -21,9 +21,12 @@ struct Scenario {
   std::string workload;  ///< a registered workload's name (host/workloads/registry.cpp)
   std::uint32_t seed = 1;
   std::string preset;    ///< "" when none
+  std::string preset_file;  ///< the preset file found (scenario/search_path.hpp), "" when none
   DeviceModel device{};
   std::any spec;         ///< the workload's own resolved keys (its spec type)
   nlohmann::ordered_json resolved;  ///< every key → resolved value (internal units), for manifests
+  /// The files it reads besides itself: (the path or preset name as given, where it was found); the preset first.
+  std::vector<std::pair<std::string, std::string>> inputs;
 
   /// The workload's spec as its type T; a logic error when the scenario is of another workload.
   template <class T>

@@ -51,7 +51,7 @@ std::vector<KeySpec> build() {
       text_key("name", "", "Free-form name of the scenario, echoed into outputs."),
       choice_key("workload", workload_names(), workload_names().front(), workload_doc()),
       integer_key("seed", "1", 0, 4294967295.0, "Seed of the point: the first word of every Philox key (32 bits)."),
-      text_key("device.preset", "", "Device preset from configs/devices/<name>.yaml (or a path to a .yaml file); keys below override it."),
+      text_key("device.preset", "", "Device preset by name, found in devices/ or configs/devices/ beside the scenario (or above it), then in the folders of MC_PRESET_PATH, then among the shipped presets (docs/installing.md); or a path to a .yaml file relative to the scenario file (`memcarlo fit` writes one). Keys below override it."),
       choice_key("device.lrs.median_law", {"linear", "power", "table"}, "linear",
              "LRS median vs SET compliance: linear k*I, power k*I^p, or a measured table."),
       num_key("device.lrs.median_k", Dimension::kNone, "1.5", 1e-6, 1e6, "Coefficient k of the median law.", "uS/uA (power: uS/uA^p)"),
@@ -173,7 +173,9 @@ std::string schema_markdown() {
        "A point's seed derives from `seed` and the point's resolved parameters (so it is stable when the sweep grows);\n"
        "sweeping `seed` itself sets it. With `seeds: shared` in the sweep block every point runs on `seed` itself: one\n"
        "device population for all points (common random numbers), so a sweep over a read threshold or a protocol\n"
-       "compares the same devices. `device.preset` and `workload` cannot be swept.\n\n"
+       "compares the same devices. `device.preset` and `workload` cannot be swept. `point_files: false` in the sweep\n"
+       "block keeps only results.csv rows and the manifest (as `memcarlo run --no-point-files`). Adding values and\n"
+       "rerunning into the same folder runs only the new points (docs/results.md).\n\n"
        "| key | type | unit | default | range | meaning |\n|---|---|---|---|---|---|\n";
   for (const KeySpec& k : scenario_schema()) {
     std::string unit = k.dim != D::kNone ? internal_unit(k.dim) : k.unit_note;
@@ -246,7 +248,7 @@ std::string schema_json() {
       {"description", "Expand the scenario into points: grid (cartesian product), zip (parallel lists), points (explicit)."},
       {"type", "object"},
       {"additionalProperties", false},
-      {"properties", {{"grid", axes}, {"zip", axes}, {"seeds", {{"enum", {"per_point", "shared"}}}},
+      {"properties", {{"grid", axes}, {"zip", axes}, {"seeds", {{"enum", {"per_point", "shared"}}}}, {"point_files", {{"type", "boolean"}}},
                       {"points", {{"type", "array"}, {"items", {{"type", "object"}, {"additionalProperties", scalar}}}}}}}};
   root["required"] = {"workload"};
   return root.dump(2) + "\n";

@@ -112,6 +112,24 @@ std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603u
 
 }  // namespace
 
+std::string column_header(const std::string& key) {
+  const KeySpec* spec = find_key(key);
+  const char* unit = spec ? internal_unit(spec->dim) : "";
+  return *unit ? key + "_" + unit : key;
+}
+
+std::string value_cell(const nlohmann::ordered_json& v) {
+  if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+  if (v.is_number()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
+    return buf;
+  }
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
 SweepPlan load_sweep(const std::string& path) { return parse_sweep(yaml_detail::read_file(path, "scenario file"), path); }
 
 SweepPlan parse_sweep(const std::string& text, const std::string& file) {
@@ -124,6 +142,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
     plan.points.push_back(std::move(p));
     plan.name = plan.points[0].scenario.name;
     plan.fingerprint = plan.points[0].scenario.fingerprint();
+    plan.base_seed = plan.points[0].scenario.seed;
     return plan;
   }
   plan.has_sweep = true;
@@ -205,10 +224,16 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
       if (!v.IsScalar() || (v.Scalar() != "per_point" && v.Scalar() != "shared"))
         throw InputError(yaml_detail::mark(v, file), "sweep.seeds", "expected one of per_point, shared, got " + yaml_detail::describe(v));
       plan.shared_seeds = v.Scalar() == "shared";
+    } else if (form == "point_files") {
+      // Large sweeps: only results.csv rows and the manifest, no points/NNNNNN/ folders.
+      const YAML::Node& v = it->second;
+      if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false"))
+        throw InputError(yaml_detail::mark(v, file), "sweep.point_files", "expected true or false, got " + yaml_detail::describe(v));
+      plan.point_files = v.Scalar() == "true";
     } else {
-      const std::string guess = did_you_mean(form, {"grid", "zip", "points", "seeds"});
+      const std::string guess = did_you_mean(form, {"grid", "zip", "points", "seeds", "point_files"});
       throw InputError(fm, "sweep." + form, "unknown sweep form '" + form + "'" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)") +
-                                               "; expected grid, zip, points or seeds");
+                                               "; expected grid, zip, points, seeds or point_files");
     }
   }
   // Columns: explicit-point keys first (sorted), then axis keys in order of appearance.
@@ -221,6 +246,7 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
   }
   for (const Axis& a : axes)
     for (const auto& p : a.paths) plan.columns.push_back(p);
+  for (const auto& c : plan.columns) plan.headers.push_back(column_header(c));
 
   std::size_t total = explicit_points.empty() ? 1 : explicit_points.size();
   for (const Axis& a : axes) {
@@ -266,13 +292,21 @@ SweepPlan parse_sweep(const std::string& text, const std::string& file) {
       for (std::size_t c = 0; c < plan.columns.size(); ++c) where += (c ? ", " : "") + plan.columns[c] + "=" + p.values[c];
       throw InputError(km != key_marks.end() ? km->second : sweep_mark, e.key(), e.detail() + " [" + where + ")]");
     }
+    if (index == 0) plan.base_seed = assigned.count("seed") ? 0 : p.scenario.seed;  // a swept seed has no base
     if (!assigned.count("seed") && !plan.shared_seeds) {  // a point that sets seed itself keeps it
-      // Seed from the scenario seed and the point's resolved parameters: stable when the sweep grows.
+      // Seed from the scenario seed and the point's resolved parameters (never its index or the point count):
+      // stable when the sweep grows. Numbers enter as the double text they always had, so a key's seeds do not
+      // depend on whether its resolved value is recorded as an integer.
       std::uint64_t h = fnv1a(std::to_string(p.scenario.seed));
-      for (const auto& col : plan.columns) h = fnv1a(col + "=" + p.scenario.resolved[col].dump() + ";", h);
+      for (const auto& col : plan.columns) {
+        const auto& v = p.scenario.resolved[col];
+        const std::string text = v.is_number() ? nlohmann::json(v.get<double>()).dump() : v.dump();
+        h = fnv1a(col + "=" + text + ";", h);
+      }
       p.scenario.seed = static_cast<std::uint32_t>(h ^ (h >> 32));
       p.scenario.resolved["seed"] = p.scenario.seed;
     }
+    for (const auto& col : plan.columns) p.cells.push_back(value_cell(p.scenario.resolved[col]));
     if (plan.name.empty()) plan.name = p.scenario.name;
     p.scenario.name += "/" + std::to_string(index);
     plan_hash = fnv1a(p.scenario.fingerprint(), plan_hash);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -61,6 +62,55 @@ std::string first_line(std::string s) {
 
 }  // namespace
 
+std::string snapshot_scenario(const std::string& scenario, const SweepPlan& plan, const std::string& dir) {
+  const fs::path sfile = fs::absolute(scenario).lexically_normal();
+  const fs::path sdir = sfile.parent_path();
+  struct Copy {
+    fs::path from, to_beside;  // to_beside: where it lands beside the scenario (lexically), before re-rooting
+  };
+  std::vector<Copy> copies;
+  std::set<std::string> seen;
+  for (const SweepPoint& p : plan.points)
+    for (const auto& [given, found] : p.scenario.inputs) {
+      if (!seen.insert(given + "\n" + found).second) continue;
+      const bool preset_name = given == p.scenario.preset && !(given.size() > 5 && given.compare(given.size() - 5, 5, ".yaml") == 0);
+      if (preset_name) {
+        copies.push_back({found, sdir / "devices" / (given + ".yaml")});  // found first from the scenario's folder
+      } else if (!fs::path(given).is_absolute()) {
+        copies.push_back({found, (sdir / given).lexically_normal()});
+      }  // an absolute path is read from where it is when the job runs
+    }
+  // Re-root under `dir` at the deepest folder that holds the scenario and every copy, so that relative paths such
+  // as ../../data/x.csv resolve inside the snapshot exactly as they did beside the original.
+  fs::path common = sdir;
+  const auto under = [](const fs::path& base, const fs::path& p) {
+    const fs::path rel = p.lexically_relative(base);
+    return !rel.empty() && *rel.begin() != "..";
+  };
+  for (const Copy& c : copies)
+    while (!under(common, c.to_beside) && common.has_relative_path()) common = common.parent_path();
+  const fs::path root = fs::path(dir);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  const fs::path snap = root / sfile.lexically_relative(common);
+  fs::create_directories(snap.parent_path(), ec);
+  if (ec) throw InputError("cannot create " + snap.parent_path().string() + ": " + ec.message());
+  fs::copy_file(sfile, snap, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw InputError("cannot copy " + sfile.string() + " to " + snap.string() + ": " + ec.message());
+  for (const Copy& c : copies) {
+    const fs::path to = root / c.to_beside.lexically_relative(common);
+    fs::create_directories(to.parent_path(), ec);
+    fs::copy_file(c.from, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw InputError("cannot copy " + c.from.string() + " to " + to.string() + ": " + ec.message());
+  }
+  // The snapshot must resolve to the very same sweep, or the queued jobs would run something else.
+  const SweepPlan again = load_sweep(snap.string());
+  if (again.fingerprint != plan.fingerprint)
+    throw InputError(snap.string() + ": error: the snapshot of " + scenario +
+                     " does not resolve to the same sweep (a preset or data file is found elsewhere: MC_PRESET_PATH or MC_DATA_PATH?)");
+  return snap.string();
+}
+
 void check_submit_options(const SubmitOptions& opt) {
   if (opt.tasks == 0 || opt.tasks < -1) throw InputError("--tasks: expected a count of 1 or more, got " + std::to_string(opt.tasks));
   if (opt.gpus_per_task < 0) throw InputError("--gpus-per-task: expected 0 or more, got " + std::to_string(opt.gpus_per_task));
@@ -89,19 +139,28 @@ int submit_slurm(const SubmitOptions& opt) {
   check_submit_options(opt);
   const SweepPlan plan = load_sweep(opt.scenario);  // validates: a bad scenario never reaches the queue
   const int points = static_cast<int>(plan.points.size());
-  const int tasks = std::min(opt.tasks > 0 ? opt.tasks : std::min(points, 10), points);
   const fs::path out = fs::absolute(opt.out_dir);
   const fs::path slurm_dir = out / "slurm";
   if (fs::exists(out / "manifest.json")) {
-    const auto m = require_manifest(out.string());
-    if (m.value("fingerprint", "") != plan.fingerprint)
-      throw InputError(out.string() + ": error: this folder holds results of a different scenario; choose another --out");
+    require_manifest(out.string());
+    const Manifest m = read_manifest(out.string());
+    if (m.fingerprint() != plan.fingerprint) match_grown_sweep(m, plan);  // a grown sweep is accepted, anything else refused
   }
+  // A resubmission (the same sweep, or a grown one) keeps the shard count of the folders already there.
+  int tasks = opt.tasks > 0 ? opt.tasks : std::min(points, 10);
+  if (opt.tasks < 0) {
+    const Manifest shard0 = read_manifest((out / "shards" / "0").string());
+    if (shard0.ok() && shard0.json.contains("shard") && shard0.json["shard"].is_object())
+      tasks = shard0.json["shard"].value("count", tasks);
+  }
+  tasks = std::min(tasks, points);
+  // The jobs run from a snapshot of the scenario and of every file it reads (presets, data), taken now: editing
+  // them afterwards does not change queued jobs. One folder per sweep fingerprint.
+  const std::string scenario = snapshot_scenario(opt.scenario, plan, (slurm_dir / ("scenario-" + plan.fingerprint)).string());
   std::error_code ec;
   fs::create_directories(slurm_dir, ec);
   if (ec) throw InputError("cannot create " + slurm_dir.string() + ": " + ec.message());
   const std::string exe = fs::read_symlink("/proc/self/exe").string();
-  const std::string scenario = fs::absolute(opt.scenario).string();
   std::string name;  // job names: no blanks or quotes
   for (char c : fs::path(opt.scenario).stem().string()) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
 
@@ -127,7 +186,8 @@ int submit_slurm(const SubmitOptions& opt) {
         << "exec " << shell_quote(exe) << " run " << shell_quote(scenario) << " --shard \"${SLURM_ARRAY_TASK_ID}/" << tasks
         << "\" --out " << shell_quote((out / "shards").string()) << "/\"${SLURM_ARRAY_TASK_ID}\" --backend "
         << (opt.gpus_per_task > 0 ? "cuda" : "auto")
-        << (opt.cpus_per_task > 0 ? " --threads " + std::to_string(opt.cpus_per_task) : std::string()) << " --quiet\n";
+        << (opt.cpus_per_task > 0 ? " --threads " + std::to_string(opt.cpus_per_task) : std::string())
+        << (opt.no_point_files ? " --no-point-files" : "") << " --quiet\n";
   std::ostringstream merge;
   merge << "#!/bin/bash\n"
         << "# memcarlo merge of the shards of " << printable(scenario) << "\n"
@@ -143,6 +203,7 @@ int submit_slurm(const SubmitOptions& opt) {
   const std::string submit_array = "sbatch --parsable " + shell_quote((slurm_dir / "array.sbatch").string());
   std::printf("wrote %s and %s (%d points in %d shards)\n", (slurm_dir / "array.sbatch").c_str(),
               (slurm_dir / "merge.sbatch").c_str(), points, tasks);
+  std::printf("the jobs run from the snapshot %s (and the presets and data beside it)\n", scenario.c_str());
   if (opt.dry_run) {
     std::printf("dry run; to submit:\n  ID=$(%s)\n  sbatch --parsable --dependency=afterok:$ID --kill-on-invalid-dep=yes %s\n",
                 submit_array.c_str(), shell_quote((slurm_dir / "merge.sbatch").string()).c_str());
@@ -190,8 +251,23 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
                        m.value("fingerprint", "?") + " and " + fingerprint + "); nothing was written");
     }
   }
-  if (out_is_source && read_manifest(out_dir).fingerprint() != fingerprint)
-    throw InputError("merge: " + out_dir + " holds results of a different scenario; nothing was written");
+  // The out folder may hold a smaller sweep that the shards' grew (a resubmission with added points): its rows and
+  // point folders are renumbered to the grown sweep's indices (from the snapshot the shards ran).
+  std::vector<std::size_t> grown;
+  bool grew = false;
+  if (out_is_source && read_manifest(out_dir).fingerprint() != fingerprint) {
+    const Manifest om = read_manifest(out_dir);
+    const std::string file = first.value("scenario_file", "");
+    SweepPlan plan;
+    try {
+      plan = load_sweep(file);
+    } catch (const InputError&) {
+      throw InputError("merge: " + out_dir + " holds results of a different scenario; nothing was written");
+    }
+    if (plan.fingerprint != fingerprint) throw InputError("merge: " + out_dir + " holds results of a different scenario; nothing was written");
+    grown = match_grown_sweep(om, plan);  // throws, naming what changed, unless the shards' sweep grew the folder's
+    grew = true;
+  }
   if (!first.contains("points_total")) {
     // Shards of a scenario without a sweep: one of them holds the single point.
     for (const auto& d : dirs) {
@@ -228,16 +304,24 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
       } catch (const std::exception&) {
       }
       if (idx < 0) throw InputError(file + ":" + std::to_string(k + 2) + ": error: point: expected a point index, got '" + row["point"] + "'");
+      if (grew && d == out_dir) {
+        if (static_cast<std::size_t>(idx) >= grown.size()) continue;
+        idx = static_cast<long>(grown[static_cast<std::size_t>(idx)]);
+        row["point"] = std::to_string(idx);
+      }
       if (rows.count(idx) && rows[idx]["status"] == "ok") continue;
       rows[idx] = row;
       if (row["status"] == "ok") source[idx] = d;
     }
   }
-  OutputFolder out(out_dir, fingerprint);  // only now: a refused merge leaves nothing behind
+  OutputFolder out(out_dir, fingerprint, [&](const Manifest&) {});  // only now: a refused merge leaves nothing behind
+  if (grew) renumber_point_folders(out_dir, grown);
   for (const auto& [idx, d] : source) {
     if (fs::absolute(d) == fs::absolute(out_dir)) continue;
     const fs::path src = point_dir(d, idx), dst = point_dir(out_dir, idx);
-    if (!fs::exists(dst / "manifest.json")) {
+    if (!fs::exists(src)) continue;  // a sweep without point files keeps its rows only
+    if (!fs::exists(dst / "manifest.json") || read_manifest(dst.string()).fingerprint() != read_manifest(src.string()).fingerprint()) {
+      fs::remove_all(dst);
       fs::create_directories(dst);
       for (const auto& e : fs::directory_iterator(src))
         if (e.is_regular_file() && !is_scratch_file(e.path().filename().string()))
@@ -258,14 +342,17 @@ int merge_folders(const std::vector<std::string>& dirs_in, const std::string& ou
   const std::size_t total = first.value("points_total", 0);
   out.write("results.csv", table.str());
   nlohmann::ordered_json m = provenance();
-  for (const char* k : {"scenario_name", "scenario_file", "fingerprint", "workload", "sweep_columns", "points_total"})
+  for (const char* k : {"scenario_name", "scenario_file", "fingerprint", "workload", "sweep_columns", "sweep", "points_total"})
     if (first.contains(k)) m[k] = first[k];
+  if (grew) m["grown_from_points"] = grown.size();
   m["shard"] = {{"index", 0}, {"count", 1}};
   m["points_in_shard"] = total;
   m["points_done"] = done;
   m["points_failed"] = failed;
   m["merged_from"] = dirs;
-  m["files"] = {"results.csv", "points/NNNNNN/"};
+  const bool point_files = !first.contains("sweep") || first["sweep"].value("point_files", true);
+  m["files"] = point_files ? nlohmann::ordered_json{"results.csv", "points/NNNNNN/"} : nlohmann::ordered_json{"results.csv"};
+  if (first.contains("scenario")) m["scenario"] = first["scenario"];
   m["complete"] = done == total;
   out.write("manifest.json", m.dump(2) + "\n");
   std::printf("merged %zu/%zu points into %s (%zu failed)\n", done, total, out_dir.c_str(), failed);

@@ -16,6 +16,7 @@ struct SubmitOptions {
   std::string mem, account, qos;      ///< --mem (e.g. 16G), --account, --qos; "" = not set
   std::vector<std::string> sbatch_args;  ///< any other sbatch option, "--name=value", one #SBATCH line each
   bool dry_run = false;
+  bool no_point_files = false;           ///< the shards run with --no-point-files
 };
 
 /// Checks the options that reach a batch script (InputError naming the option): a partition name of letters,
@@ -27,6 +28,12 @@ void check_submit_options(const SubmitOptions& opt);
 /// Write out_dir/slurm/{array,merge}.sbatch and submit them (the merge with --dependency=afterok and
 /// --kill-on-invalid-dep=yes). Prints "array job ID" and "merge job ID". Returns the exit status.
 int submit_slurm(const SubmitOptions& opt);
+
+/// Copy `scenario` and every file its plan reads (its preset, data files) into the folder `dir` (replaced), at the
+/// same relative places, so that the copy resolves to the same plan; returns the copy's path. Throws InputError
+/// when the copy resolves to another plan. Absolute paths in the scenario are not copied.
+struct SweepPlan;
+std::string snapshot_scenario(const std::string& scenario, const SweepPlan& plan, const std::string& dir);
 
 /// Combine shard folders of one sweep into out_dir (copies; the shards are left untouched). Exit status.
 int merge_folders(const std::vector<std::string>& dirs, const std::string& out_dir);

@@ -9,7 +9,7 @@
 
 #include "io/command.hpp"
 #include "workloads/workload.hpp"
-#include "build_info.h"
+#include "scenario/search_path.hpp"
 
 namespace mc {
 
@@ -17,7 +17,10 @@ int Workload::bench(const BenchArgs&) const {
   throw InputError(std::string("bench: workload '") + name() + "' has no benchmark");
 }
 
-Scenario bench_scenario(const std::string& yaml) { return parse_scenario(yaml, std::string(MC_SOURCE_DIR) + "/configs/bench.yaml"); }
+Scenario bench_scenario(const std::string& yaml) {
+  // As if the scenario were one of the shipped ones: its presets resolve like theirs.
+  return parse_scenario(yaml, (shipped_root().empty() ? std::string("bench.yaml") : (shipped_root() / "configs" / "bench.yaml").string()));
+}
 
 long peak_rss_mb() {
   rusage u{};
@@ -26,8 +29,9 @@ long peak_rss_mb() {
 }
 
 double print_baseline(const std::string& script, const std::string& args, const char* unit, const std::string& detail, double rate) {
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}/tools/baselines/{}' {} --json", MC_SOURCE_DIR, script, args);
+  std::string cmd = "tools/baselines/" + script;
   try {
+    cmd = fmt::format("/usr/bin/python3 '{}' {} --json", shipped_file("tools/baselines/" + script), args);
     int rc = 0;
     const std::string output = capture(cmd, &rc);
     if (rc != 0) throw std::runtime_error("exit status " + std::to_string(rc));

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "endurance/driver.hpp"
+#include "io/csv.hpp"
 #include "io/output.hpp"
 #include "io/progress.hpp"
 #include "workloads/workload.hpp"
@@ -61,6 +62,23 @@ RunSummary run_scenario(const Scenario& s, const Backend& backend, const RunOpti
   return workload_of(s).run(s, backend, opt, out);
 }
 
+void write_results(const OutputFolder& out, const Scenario& s, const RunOptions& opt, const ResultRow& row) {
+  std::vector<std::string> cols = {"point", "status", "seed"};
+  std::vector<std::string> cells = {std::to_string(opt.point), "ok", std::to_string(s.seed)};
+  for (const auto& [c, v] : row) {
+    if (c == "point" || c == "status" || c == "seed" || c == "error") continue;  // the shared columns come from here
+    cols.push_back(c);
+    cells.push_back(csv_escape(v));
+  }
+  cols.push_back("error");
+  cells.push_back("");
+  CsvTable t(cols);
+  t.add_row(cells);
+  out.write("results.csv", t.str());
+}
+
+double binomial_se(double p, double n) { return n > 0 && p >= 0 && p <= 1 ? std::sqrt(p * (1 - p) / n) : 0.0; }
+
 const char* work_unit(const Scenario& s) { return workload_of(s).work_unit(); }
 
 double point_work(const Scenario& s) { return workload_of(s).work(s); }
@@ -77,7 +95,11 @@ nlohmann::ordered_json run_manifest(const Scenario& s, const Backend& backend, d
   m["seeds"] = {s.seed};
   m["wall_seconds"] = wall_seconds;
   m["events"] = {{"set", sets}, {"reset", resets}, {"read", reads}};
-  m["write_events_per_second"] = static_cast<double>(sets + resets) / wall_seconds;
+  // Throughput in the workload's own work unit, the one its progress line shows (not write events: one unit per run).
+  const double work = point_work(s);
+  m["work"] = {{"unit", work_unit(s)}, {"per_second", work / wall_seconds}};
+  if (work == std::floor(work) && work < 9e15) m["work"]["count"] = static_cast<std::uint64_t>(work);
+  else m["work"]["count"] = work;
   m["files"] = files;
   m["scenario"] = s.resolved;
   m["complete"] = true;

@@ -14,7 +14,21 @@ struct RunOptions {
   std::string out_dir;
   bool quiet = false;
   std::atomic<std::uint64_t>* progress = nullptr;  ///< when set (a sweep), work is counted here, not shown
+  std::size_t point = 0;                            ///< the point's index in its sweep (0 for a single run)
 };
+
+class OutputFolder;
+/// Columns of a results row, in order: (header, cell).
+using ResultRow = std::vector<std::pair<std::string, std::string>>;
+/// Write a point's results.csv (docs/results.md): `point`, `status`, `seed`, then the workload's own columns
+/// (parameters, results with a standard error `<rate>_se` or the counts beside every estimated rate, `wall_s`),
+/// then `error`. Every workload writes its row through this, so a single run's results.csv has the schema of a
+/// sweep's (which adds the swept keys after `status`).
+void write_results(const OutputFolder& out, const Scenario& s, const RunOptions& opt, const ResultRow& row);
+/// The binomial standard error sqrt(p(1-p)/n) of a fraction p over n independent units (0 when n = 0).
+double binomial_se(double p, double n);
+/// A boolean cell: "true" or "false" (the one spelling in every memcarlo table and manifest).
+inline const char* bool_cell(bool b) { return b ? "true" : "false"; }
 
 /// Work units a point reports through its progress counter, and their name (work_unit), from its workload.
 double point_work(const Scenario& s);

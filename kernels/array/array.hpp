@@ -1,5 +1,5 @@
 // Memristor arrays: a matrix of signed weights stored as device conductances, programmed through the device
-// model of kernels/device/rram.hpp and read back (SCIENCE.md §5; notes/neural-workloads.md B3). Written once
+// model of kernels/device/rram.hpp and read back (docs/physics.md §5; notes/neural-workloads.md B3). Written once
 // for every backend: one chip is one Monte Carlo trial, programmed sequentially device by device (the order
 // matters for half-select disturb), so a backend runs one chip per thread.
 // Units: conductance µS, voltage V, energy pJ.

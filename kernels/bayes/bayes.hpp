@@ -1,4 +1,4 @@
-// The stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al., Nature Electronics 2023), written
+// The stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al., Nature Electronics 2023), written
 // once for every backend. A grid of blocks, one row per class y and one column per observation i; block (y, i)
 // holds the B-bit likelihood word W of the observed value. Each clock cycle every block compares W with a
 // B-bit random number R, giving a bit that is 1 with probability ~W/2^B; the bits of a row are ANDed (a
@@ -359,13 +359,18 @@ MC_HD SeuStream seu_stream(const BayesMachineParams& p, std::uint64_t inference)
 
 // --------------------------------------------------------------------------------------------- inference
 
+/// The mask of bit j of a word: all ones where the bit is 1.
+MC_HD std::uint64_t bit_mask(std::uint32_t word, int j) { return std::uint64_t{0} - ((word >> j) & 1u); }
+
 /// The AND over a row's observations of 64 LFSR cycles, for B fixed at compile time. cur[i]: the output bits
-/// of observation i's LFSR for this word's 64 cycles; st[i]: its state at the start of the next word; m[j][i]:
-/// all ones where bit j of the word is 1. The table lookups come first, then the compares in a loop that the
-/// compiler vectorizes across observations.
-template <int B>
+/// of observation i's LFSR for this word's 64 cycles; st[i]: its state at the start of the next word. The table
+/// lookups come first, then the compares in a loop that the compiler vectorizes across observations. Lean (the
+/// GPU's choice): the masks of the words' bits are formed in the loop from row_words; otherwise they come from
+/// m[j][i], a 16 KB table the host builds once per row (faster on a CPU's stack, too large for a GPU thread's
+/// local memory). Both give the same bits.
+template <int B, bool Lean>
 MC_HD std::uint64_t lfsr_row_word(const BayesMachineParams& p, std::uint16_t* st, std::uint64_t* cur,
-                                  const std::uint64_t (*m)[kBayesMaxObservations]) {
+                                  const std::uint16_t* row_words, const std::uint64_t (*m)[kBayesMaxObservations]) {
   std::uint64_t nxt[kBayesMaxObservations];
   const int n = p.observations;
   for (int i = 0; i < n; ++i) {
@@ -378,8 +383,9 @@ MC_HD std::uint64_t lfsr_row_word(const BayesMachineParams& p, std::uint16_t* st
     std::uint64_t gt = 0, eq = ~std::uint64_t{0};
     for (int j = B - 1; j >= 0; --j) {
       const std::uint64_t r = lfsr_plane(w0, w1, j);
-      gt |= eq & r & ~m[j][i];
-      eq &= ~(r ^ m[j][i]);
+      const std::uint64_t mj = Lean ? bit_mask(row_words[i], j) : m[j][i];
+      gt |= eq & r & ~mj;
+      eq &= ~(r ^ mj);
     }
     row &= ~gt;
     cur[i] = w1;
@@ -387,74 +393,82 @@ MC_HD std::uint64_t lfsr_row_word(const BayesMachineParams& p, std::uint16_t* st
   return row;
 }
 
-template <int B>
-MC_HD void lfsr_row(const BayesMachineParams& p, const std::uint16_t* start, int y, const std::uint16_t* row_words,
+/// One class row of an LFSR machine over n_words 64-cycle words (row_out[w]: the AND bits of word w), from the
+/// states row_state[i] of observation i's LFSR at the first word.
+template <int B, bool Lean>
+MC_HD void lfsr_row(const BayesMachineParams& p, const std::uint16_t* row_state, const std::uint16_t* row_words,
                     std::uint64_t* row_out, std::uint64_t n_words) {
   std::uint16_t st[kBayesMaxObservations];
   std::uint64_t cur[kBayesMaxObservations];
-  std::uint64_t m[B][kBayesMaxObservations];
+  std::uint64_t m[Lean ? 1 : B][kBayesMaxObservations];
   for (int i = 0; i < p.observations; ++i) {
-    const std::uint16_t s0 = start[lfsr_of(p, y, i)];
+    const std::uint16_t s0 = row_state[i];
     cur[i] = p.next64[s0];
     st[i] = p.jump64[s0];
-    for (int j = 0; j < B; ++j) m[j][i] = std::uint64_t{0} - ((row_words[i] >> j) & 1u);
+    if (!Lean)
+      for (int j = 0; j < B; ++j) m[j][i] = bit_mask(row_words[i], j);
   }
-  for (std::uint64_t w = 0; w < n_words; ++w) row_out[w] = lfsr_row_word<B>(p, st, cur, m);
+  for (std::uint64_t w = 0; w < n_words; ++w) row_out[w] = lfsr_row_word<B, Lean>(p, st, cur, row_words, m);
 }
 
-/// One class row of an LFSR machine over n_words 64-cycle words (row_out[w]: the AND bits of word w).
-MC_HD void lfsr_row_any(const BayesMachineParams& p, const std::uint16_t* start, int y, const std::uint16_t* row_words,
+template <bool Lean>
+MC_HD void lfsr_row_any(const BayesMachineParams& p, const std::uint16_t* row_state, const std::uint16_t* row_words,
                         std::uint64_t* row_out, std::uint64_t n_words) {
   switch (p.bits) {
-    case 1: return lfsr_row<1>(p, start, y, row_words, row_out, n_words);
-    case 2: return lfsr_row<2>(p, start, y, row_words, row_out, n_words);
-    case 3: return lfsr_row<3>(p, start, y, row_words, row_out, n_words);
-    case 4: return lfsr_row<4>(p, start, y, row_words, row_out, n_words);
-    case 5: return lfsr_row<5>(p, start, y, row_words, row_out, n_words);
-    case 6: return lfsr_row<6>(p, start, y, row_words, row_out, n_words);
-    case 7: return lfsr_row<7>(p, start, y, row_words, row_out, n_words);
-    case 8: return lfsr_row<8>(p, start, y, row_words, row_out, n_words);
-    case 9: return lfsr_row<9>(p, start, y, row_words, row_out, n_words);
-    case 10: return lfsr_row<10>(p, start, y, row_words, row_out, n_words);
-    case 11: return lfsr_row<11>(p, start, y, row_words, row_out, n_words);
-    case 12: return lfsr_row<12>(p, start, y, row_words, row_out, n_words);
-    case 13: return lfsr_row<13>(p, start, y, row_words, row_out, n_words);
-    case 14: return lfsr_row<14>(p, start, y, row_words, row_out, n_words);
-    case 15: return lfsr_row<15>(p, start, y, row_words, row_out, n_words);
-    default: return lfsr_row<16>(p, start, y, row_words, row_out, n_words);
+    case 1: return lfsr_row<1, Lean>(p, row_state, row_words, row_out, n_words);
+    case 2: return lfsr_row<2, Lean>(p, row_state, row_words, row_out, n_words);
+    case 3: return lfsr_row<3, Lean>(p, row_state, row_words, row_out, n_words);
+    case 4: return lfsr_row<4, Lean>(p, row_state, row_words, row_out, n_words);
+    case 5: return lfsr_row<5, Lean>(p, row_state, row_words, row_out, n_words);
+    case 6: return lfsr_row<6, Lean>(p, row_state, row_words, row_out, n_words);
+    case 7: return lfsr_row<7, Lean>(p, row_state, row_words, row_out, n_words);
+    case 8: return lfsr_row<8, Lean>(p, row_state, row_words, row_out, n_words);
+    case 9: return lfsr_row<9, Lean>(p, row_state, row_words, row_out, n_words);
+    case 10: return lfsr_row<10, Lean>(p, row_state, row_words, row_out, n_words);
+    case 11: return lfsr_row<11, Lean>(p, row_state, row_words, row_out, n_words);
+    case 12: return lfsr_row<12, Lean>(p, row_state, row_words, row_out, n_words);
+    case 13: return lfsr_row<13, Lean>(p, row_state, row_words, row_out, n_words);
+    case 14: return lfsr_row<14, Lean>(p, row_state, row_words, row_out, n_words);
+    case 15: return lfsr_row<15, Lean>(p, row_state, row_words, row_out, n_words);
+    default: return lfsr_row<16, Lean>(p, row_state, row_words, row_out, n_words);
   }
 }
 
 constexpr std::uint64_t kBayesChunkWords = 64;  ///< 64-cycle words of a row computed per pass (4096 cycles)
 
 /// Bit-parallel inference without upsets. words: [classes × observations] the latched words of this inference.
+/// Lean (the GPU's choice, 12 KB less local memory per thread): the LFSR start states are drawn per row as they
+/// are needed instead of once into a table of every LFSR, and the word masks formed on the fly; same bits.
+template <bool Lean>
 MC_HD void infer_fast(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t inference, BayesOutcome& o) {
   const std::uint64_t n_words = (p.cycles + 63) / 64;
-  const int L = lfsr_count(p);
   std::uint64_t reach[kBayesMaxClasses];
   std::uint32_t at_k[kBayesMaxCheckpoints][kBayesMaxClasses];
-  std::uint16_t start[kBayesMaxBlocks];
-  if (p.generator == BayesGenerator::kLfsr) lfsr_starts(p, inference, L, start);
+  std::uint16_t start[Lean ? 1 : kBayesMaxBlocks];
+  if (!Lean && p.generator == BayesGenerator::kLfsr) lfsr_starts(p, inference, lfsr_count(p), start);
   for (int y = 0; y < p.classes; ++y) {
     const std::uint16_t* row_words = words + y * p.observations;
     std::uint64_t count = 0;
     reach[y] = 0;
     int next_k = 0;
-    // LFSR rows are computed in chunks of words (the state carried in `start_row`), then counted.
-    std::uint16_t start_row[kBayesMaxBlocks];
+    // LFSR rows are computed in chunks of words (the states of the row's LFSRs carried in `row_state`), then counted.
+    std::uint16_t row_state[kBayesMaxObservations];
+    if (p.generator == BayesGenerator::kLfsr)
+      for (int i = 0; i < p.observations; ++i) {
+        const int k = lfsr_of(p, y, i);
+        row_state[i] = static_cast<std::uint16_t>(Lean ? lfsr_start(p, inference, k) : start[k]);
+      }
     std::uint64_t chunk[kBayesChunkWords];
     for (std::uint64_t c0 = 0; c0 < n_words; c0 += kBayesChunkWords) {
       const std::uint64_t c1 = n_words - c0 < kBayesChunkWords ? n_words : c0 + kBayesChunkWords;
       if (p.generator == BayesGenerator::kLfsr) {
-        const std::uint16_t* from = c0 == 0 ? start : start_row;
-        lfsr_row_any(p, from, y, row_words, chunk, c1 - c0);
-        if (c1 < n_words) {  // advance this row's LFSRs to the next chunk (64·(c1 − c0) steps)
+        lfsr_row_any<Lean>(p, row_state, row_words, chunk, c1 - c0);
+        if (c1 < n_words)  // advance this row's LFSRs to the next chunk (64·(c1 − c0) steps)
           for (int i = 0; i < p.observations; ++i) {
-            std::uint32_t s = from[lfsr_of(p, y, i)];
-            for (std::uint64_t w = c0; w < c1; ++w) s = p.jump64[s];
-            start_row[lfsr_of(p, y, i)] = static_cast<std::uint16_t>(s);
+            std::uint32_t st = row_state[i];
+            for (std::uint64_t w = c0; w < c1; ++w) st = p.jump64[st];
+            row_state[i] = static_cast<std::uint16_t>(st);
           }
-        }
       } else {
         for (std::uint64_t w = c0; w < c1; ++w) {
           std::uint64_t row = ~std::uint64_t{0};
@@ -563,32 +577,50 @@ MC_HD void infer_slow(const BayesMachineParams& p, const std::uint16_t* words_in
 
 /// One inference: the bit-parallel path unless an upset happens or words are reread every cycle (or force_slow,
 /// for tests). word_ids: this inference's stored-word indices (reread kInference and kCycle; may be null otherwise).
-MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids, std::uint64_t inference,
-                       BayesOutcome& o, bool force_slow = false) {
-  o.upsets = 0;
-  std::uint64_t read_errors = 0;
-  std::uint16_t read[kBayesMaxBlocks];
-  if (p.reread == StorageReread::kInference) {  // power-on: every word read from the devices
-    const int blocks = p.classes * p.observations;
-    for (int b = 0; b < blocks; ++b) {
-      const std::uint32_t got = stored_word_read(p.storage, static_cast<std::uint64_t>(word_ids[b]) * p.bits, words[b], p.bits, 1 + inference, p.cells);
-      read_errors += static_cast<std::uint64_t>(popcount64(got ^ words[b]));
-      read[b] = static_cast<std::uint16_t>(got);
-    }
-    words = read;
-  }
+/// Every field of the outcome is written (counts and decisions beyond `classes` and `checkpoints` are zero).
+/// Lean: the variant with less local memory per thread that the CUDA kernel runs (infer_fast); same outcome.
+template <bool Lean>
+MC_HD void bayes_infer_latched(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids,
+                               std::uint64_t inference, BayesOutcome& o, bool force_slow) {
   SeuStream seu = seu_stream(p, inference);
   seu.next();
   o.slow_path = (seu.pos < seu.end || force_slow || p.reread == StorageReread::kCycle) ? 1 : 0;
   if (o.slow_path) infer_slow(p, words, word_ids, inference, seu, o);
-  else infer_fast(p, words, inference, o);
-  if (p.reread != StorageReread::kCycle) o.read_errors = read_errors;
+  else infer_fast<Lean>(p, words, inference, o);
+}
+
+/// Power-on reads of every word from the devices (reread kInference), then the inference on the words read.
+template <bool Lean>
+MC_HD void bayes_infer_read(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids,
+                                  std::uint64_t inference, BayesOutcome& o, bool force_slow) {
+  std::uint64_t read_errors = 0;
+  std::uint16_t read[kBayesMaxBlocks];
+  const int blocks = p.classes * p.observations;
+  for (int b = 0; b < blocks; ++b) {
+    const std::uint32_t got = stored_word_read(p.storage, static_cast<std::uint64_t>(word_ids[b]) * p.bits, words[b], p.bits, 1 + inference, p.cells);
+    read_errors += static_cast<std::uint64_t>(popcount64(got ^ words[b]));
+    read[b] = static_cast<std::uint16_t>(got);
+  }
+  bayes_infer_latched<Lean>(p, read, word_ids, inference, o, force_slow);
+  o.read_errors = read_errors;
+}
+
+/// One inference: the bit-parallel path unless an upset happens or words are reread every cycle (or force_slow,
+/// for tests). word_ids: this inference's stored-word indices (reread kInference and kCycle; may be null otherwise).
+/// Every field of the outcome is written (counts and decisions beyond `classes` and `checkpoints` are zero).
+/// Lean: the variant with less local memory per thread that the CUDA kernel runs (infer_fast); same outcome.
+template <bool Lean = false>
+MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, const std::uint32_t* word_ids, std::uint64_t inference,
+                       BayesOutcome& o, bool force_slow = false) {
+  o = BayesOutcome{};
+  if (p.reread == StorageReread::kInference) bayes_infer_read<Lean>(p, words, word_ids, inference, o, force_slow);
+  else bayes_infer_latched<Lean>(p, words, word_ids, inference, o, force_slow);
 }
 
 /// One inference of a machine whose words are latched for the whole inference (no per-cycle reads).
 MC_HD void bayes_infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t inference, BayesOutcome& o,
                        bool force_slow = false) {
-  bayes_infer(p, words, nullptr, inference, o, force_slow);
+  bayes_infer<false>(p, words, nullptr, inference, o, force_slow);
 }
 
 // --------------------------------------------------------------------------- conventional fixed-point NB

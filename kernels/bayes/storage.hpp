@@ -1,4 +1,4 @@
-// Storage of the Bayesian machine's likelihood words in memristors (SCIENCE.md §1, §3): each bit in a 2T2R
+// Storage of the Bayesian machine's likelihood words in memristors (docs/physics.md §1, §3): each bit in a 2T2R
 // pair read by a sense amplifier (an error only when the two conductances cross), or in one 1T1R device read
 // against a threshold; devices aged to a cycle count before programming (window closure, stuck devices).
 // Or an explicit bit error rate. Units as in device/rram.hpp (µS, µA, cycles).

@@ -1,4 +1,4 @@
-// A passive crossbar as a linear circuit (SCIENCE.md §5; notes/neural-workloads.md B5), written once for every
+// A passive crossbar as a linear circuit (docs/physics.md §5; notes/neural-workloads.md B5), written once for every
 // backend. Units in this header: conductance µS, resistance Ω, voltage V, current µA (µS·V = µA).
 //
 // Geometry. Device (i, j) of an m×n array joins row line i and column line j. One set of lines is driven (the

@@ -30,6 +30,8 @@ constexpr std::uint32_t kArrayThreshold = 20;  ///< per-device SET/RESET switchi
 constexpr std::uint32_t kArrayRead = 21;       ///< array reads: counter {device, read, 0} (read 0: fixed per chip)
 constexpr std::uint32_t kArrayPulse = 22;      ///< in-situ fixed-amplitude pulses: counter {device, update, 0}
 constexpr std::uint32_t kTrainInit = 23;       ///< initial weights of host training: counter {layer, weight/4, 0}
+// memcarlo fit (ids 30-39).
+constexpr std::uint32_t kFitRepeatRead = 30;  ///< simulated measurements: repeated reads of one state, counter {device, cycle, repeat}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 // bayes_nn (ids 40-49).
 constexpr std::uint32_t kBayesNnProgram = 40;   ///< programming a device to a (µ, σ) condition: counter {device, 0, 0}

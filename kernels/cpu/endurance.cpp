@@ -38,7 +38,8 @@ int thread_count(const RunHooks& hooks) { return hooks.threads > 0 ? hooks.threa
 
 /// The lanes of one tile: structure of arrays, lane l = pair first + l (devices a = 2·pair, b = 2·pair + 1).
 struct Tile {
-  float lrs[2][kTilePairs], hrs[2][kTilePairs], life[2][kTilePairs], after[2][kTilePairs], stuck[2][kTilePairs];
+  float lrs[2][kTilePairs], hrs[2][kTilePairs], wstart[2][kTilePairs], wslope[2][kTilePairs], sig0[2][kTilePairs];
+  float after[2][kTilePairs], stuck[2][kTilePairs];
   float e1[kTilePairs], e2[kTilePairs];  // exact: at most 4·kCycleChunk per chunk
   float gsum[kTilePairs];
   float last[4][kTilePairs];  // a.lrs, a.hrs, b.lrs, b.hrs at the most recent cycle
@@ -52,8 +53,8 @@ __attribute__((noinline)) void tile_cycle(const DeviceModel& m, std::uint32_t se
   for (int l = 0; l < lanes; ++l) {
     const std::uint32_t dev_lo = dev_lo0 + 2u * static_cast<std::uint32_t>(l);
     const std::uint32_t dev_hi_l = dev_hi + (dev_lo < dev_lo0 ? 1u : 0u);  // carry when a tile crosses 2^32
-    const CycleDevice ca{t.lrs[0][l], t.hrs[0][l], t.life[0][l], t.after[0][l], t.stuck[0][l]};
-    const CycleDevice cb{t.lrs[1][l], t.hrs[1][l], t.life[1][l], t.after[1][l], t.stuck[1][l]};
+    const CycleDevice ca{t.lrs[0][l], t.hrs[0][l], t.wstart[0][l], t.wslope[0][l], t.sig0[0][l], t.after[0][l], t.stuck[0][l]};
+    const CycleDevice cb{t.lrs[1][l], t.hrs[1][l], t.wstart[1][l], t.wslope[1][l], t.sig0[1][l], t.after[1][l], t.stuck[1][l]};
     const CycleReads ra = device_cycle<L, N>(m, ca, seed, dev_lo, dev_hi_l, cycle);
     const CycleReads rb = device_cycle<L, N>(m, cb, seed, dev_lo + 1u, dev_hi_l, cycle);
     t.e1[l] += errors_1t1r(ra, threshold) + errors_1t1r(rb, threshold);
@@ -96,8 +97,8 @@ void run_interval(const EnduranceParams& p, std::uint64_t pair_begin, std::uint6
         for (int k = 0; k < 2; ++k) {
           draw[k][l] = draw_device(m, p.seed, 2 * (first + l) + k, p.compliance);
           const CycleDevice c = cycle_device(m, draw[k][l], p.compliance);
-          t.lrs[k][l] = c.lrs_med0, t.hrs[k][l] = c.hrs_med0, t.life[k][l] = c.lifetime;
-          t.after[k][l] = c.stuck_after, t.stuck[k][l] = c.stuck_g;
+          t.lrs[k][l] = c.lrs_med0, t.hrs[k][l] = c.hrs_med0, t.wstart[k][l] = c.wear_start, t.wslope[k][l] = c.wear_slope;
+          t.sig0[k][l] = c.lrs_sigma0, t.after[k][l] = c.stuck_after, t.stuck[k][l] = c.stuck_g;
         }
         e1_l[l] = 0;
         e2_l[l] = 0;

@@ -31,6 +31,8 @@ constexpr std::uint64_t kMaxLaunchCycles = 1u << 20;     // bounds a launch of v
 constexpr std::uint64_t kMaxLifetimeBatch = 1u << 26;    // devices per lifetime-histogram launch
 constexpr std::uint64_t kMaxWriteVerifyBatch = 1u << 22; // devices per write-verify launch
 
+CudaTestLimits g_limits;  // set by tests only (set_cuda_test_limits), before any run
+
 bool cancelled(const RunHooks& hooks) { return hooks.cancel && hooks.cancel->load(std::memory_order_relaxed); }
 
 void add_progress(const RunHooks& hooks, std::uint64_t n) {
@@ -45,6 +47,7 @@ std::uint64_t fit_batch(const char* who, std::uint64_t wanted, std::uint64_t cap
   std::size_t free_bytes = 0, total_bytes = 0;
   MC_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
   const std::uint64_t fit = (free_bytes / 2) / bytes_each;
+  if (g_limits.max_batch) cap = std::min(cap, std::max<std::uint64_t>(g_limits.max_batch, kBlock));
   const std::uint64_t n = std::min({blocks_for(wanted) * kBlock, cap, fit}) / kBlock * kBlock;
   if (n == 0) {
     throw std::runtime_error(std::string(who) + ": out of GPU memory: " + std::to_string(free_bytes >> 10) +
@@ -184,7 +187,9 @@ __global__ void __launch_bounds__(kBlock) tally_kernel(const EnduranceParams p, 
 /// Cycles per launch for a batch of n pairs: about kLaunchDeviceCycles of work, whole kCycleChunks.
 std::uint64_t launch_cycles(std::uint64_t n) {
   const std::uint64_t c = kLaunchDeviceCycles / (2 * n) / kCycleChunk * kCycleChunk;
-  return std::clamp(c, kCycleChunk, kMaxLaunchCycles);
+  const std::uint64_t most = g_limits.max_launch_cycles ? std::max(kCycleChunk, g_limits.max_launch_cycles / kCycleChunk * kCycleChunk)
+                                                        : kMaxLaunchCycles;
+  return std::clamp(c, kCycleChunk, std::min(most, kMaxLaunchCycles));
 }
 
 template <SigmaLaw L, ReadNoise N>
@@ -276,6 +281,8 @@ __global__ void __launch_bounds__(kBlock) write_verify_kernel(const WriteVerifyP
 }
 
 }  // namespace
+
+void set_cuda_test_limits(const CudaTestLimits& limits) { g_limits = limits; }
 
 void endurance_interval_cuda(int gpu, const EnduranceParams& p, std::uint64_t pb, std::uint64_t pe, std::uint64_t cb,
                              std::uint64_t ce, IntervalTally& out, const RunHooks& hooks) {

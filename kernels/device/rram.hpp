@@ -1,4 +1,4 @@
-// Memristor (RRAM) device physics, written once for every backend (SCIENCE.md §1).
+// Memristor (RRAM) device physics, written once for every backend (docs/physics.md §1).
 // Units everywhere in this header: conductance µS, current µA, voltage V, time s, energy pJ, cycles counted.
 #pragma once
 #include "common/rng.hpp"
@@ -250,19 +250,38 @@ MC_HD float read_energy(const DeviceModel& m, float g) {
   return m.read_voltage * m.read_voltage * g * m.read_width * 1e6f;
 }
 
-/// The part of a device's draw that its cycle loop reads, all floats so it can live in registers or SIMD lanes.
+/// The part of a device's draw that its cycle loop reads, all floats so it can live in registers or SIMD lanes,
+/// with what the loop would otherwise recompute every cycle: the wear ramp as a start and a slope (no division in
+/// the loop) and the fresh device's c2c σ (no square root or power before closure onset).
 struct CycleDevice {
   float lrs_med0;     ///< µS: fresh LRS median at the loop's compliance (d2d included)
   float hrs_med0;     ///< µS: fresh HRS median (d2d included)
-  float lifetime;     ///< cycles
+  float wear_start;   ///< cycles: closure_onset·lifetime; wear is 0 up to here
+  float wear_slope;   ///< 1/cycles: 1/(lifetime·(1 − closure_onset)); wear = (t − wear_start)·wear_slope, clamped to [0, 1]
+  float lrs_sigma0;   ///< µS: c2c σ of a SET around lrs_med0 before wear
   float stuck_after;  ///< cycles: stuck once the 1-based cycle exceeds this (0 when forming failed)
   float stuck_g;      ///< µS
 };
 
 MC_HD CycleDevice cycle_device(const DeviceModel& m, const DeviceDraw& d, float i_c) {
-  return CycleDevice{lrs_median(m, i_c) * d.lrs_scale, m.hrs_median * d.hrs_scale, d.lifetime,
-                     d.formed ? d.lifetime : 0.0f, d.stuck_g};
+  const float med0 = lrs_median(m, i_c) * d.lrs_scale;
+  return CycleDevice{med0,
+                     m.hrs_median * d.hrs_scale,
+                     m.closure_onset * d.lifetime,
+                     1.0f / (d.lifetime * (1.0f - m.closure_onset)),
+                     c2c_sigma(m, med0),
+                     d.formed ? d.lifetime : 0.0f,
+                     d.stuck_g};
 }
+
+/// SET of a cycle device before wear: program_set_median at wear 0, whose median and σ factors are then exactly
+/// 1, so the value is the same to the bit (tested).
+MC_HD float program_set_fresh(const DeviceModel& m, const CycleDevice& d, float z) {
+  return clampf(d.lrs_med0 + d.lrs_sigma0 * z, m.g_min, m.g_max);
+}
+
+/// Wear of a cycle device at 1-based cycle t: wear_at's ramp, from the precomputed start and slope.
+MC_HD float cycle_wear(const CycleDevice& d, float t) { return clampf((t - d.wear_start) * d.wear_slope, 0.0f, 1.0f); }
 
 /// One full cycle of a device: SET then read, RESET then read (two writes, two reads, one Philox call on
 /// stream kCycle, counter {device, cycle, 0}).
@@ -279,9 +298,15 @@ MC_HD CycleReads device_cycle(const DeviceModel& m, const CycleDevice& d, std::u
                                step_hi_draw(cycle, 0));
   const F32x4 z = normals(r);
   const float t = static_cast<float>(cycle + 1);
-  const float a = wear_at(m, t, d.lifetime);
+  const float a = cycle_wear(d, t);
   const bool stuck = t > d.stuck_after;
+#if defined(__CUDA_ARCH__)
+  // Before closure onset (a = 0, most cycles of most devices) a GPU thread skips the σ law. The CPU computes
+  // every lane the same way instead: a branch here stops g++ vectorizing the loop (10x slower, measured).
+  const float g_set = a > 0.0f ? program_set_median<L>(m, d.lrs_med0, a, z.v[0]) : program_set_fresh(m, d, z.v[0]);
+#else
   const float g_set = program_set_median<L>(m, d.lrs_med0, a, z.v[0]);
+#endif
   const float hrs_med = d.hrs_med0 * (1.0f + m.closure_hrs_rise * a);
   const float hrs_s = m.hrs_sigma_ln * (1.0f + m.closure_spread_growth * a);
   const float g_reset = clampf(hrs_med * fast_exp(hrs_s * z.v[1]), m.g_min, m.g_max);

@@ -74,6 +74,15 @@ void write_verify_cpu(const WriteVerifyParams& params, std::uint64_t begin, std:
                       std::vector<WriteVerifyOutcome>& out, const RunHooks& hooks);
 
 #if defined(MC_HAVE_CUDA)
+/// Test hooks of the CUDA drivers: batches and launches smaller than the memory and work sizing would choose, so
+/// that a test of a few thousand devices crosses batch boundaries (tail batches) and resumes from the per-pair
+/// accumulators between launches (0 = no limit; launches stay whole 2,048-cycle chunks). Process-wide.
+struct CudaTestLimits {
+  std::uint64_t max_batch = 0;          ///< pairs (endurance) or devices (lifetimes, write-verify) per batch
+  std::uint64_t max_launch_cycles = 0;  ///< endurance: cycles per launch
+};
+void set_cuda_test_limits(const CudaTestLimits& limits);
+
 /// Same contracts on the CUDA device `gpu`; batches to fit its free memory.
 void endurance_interval_cuda(int gpu, const EnduranceParams& params, std::uint64_t pair_begin,
                              std::uint64_t pair_end, std::uint64_t cycle_begin, std::uint64_t cycle_end,

@@ -1,4 +1,4 @@
-// Write-and-verify programming of one device to a target conductance (SCIENCE.md §5, Merrikh-Bayat 2018):
+// Write-and-verify programming of one device to a target conductance (docs/physics.md §5, Merrikh-Bayat 2018):
 // pulse, read, compare with the tolerance band, and pulse again until inside it or out of pulses.
 #pragma once
 #include "device/rram.hpp"

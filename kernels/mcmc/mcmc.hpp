@@ -1,4 +1,4 @@
-// Metropolis-Hastings learning whose proposals are device writes (SCIENCE.md §2, Dalgaty et al. 2021):
+// Metropolis-Hastings learning whose proposals are device writes (docs/physics.md §2, Dalgaty et al. 2021):
 // the model's weights live in simulated memristors, a proposal RESETs then SETs a device at the compliance
 // whose median is its current conductance, and the device model supplies the new value. Written once for
 // every backend; the drivers (kernels/cpu/mcmc.cpp, kernels/cuda/mcmc.cu) only loop and reduce.

@@ -7,7 +7,7 @@
 
 namespace mc::test {
 
-/// HfO2-like defaults of SCIENCE.md §1: linear median 1.5 µS/µA, σ = sqrt(G·1µS), log-normal HRS, 1 % Gaussian
+/// HfO2-like defaults of docs/physics.md §1: linear median 1.5 µS/µA, σ = sqrt(G·1µS), log-normal HRS, 1 % Gaussian
 /// read noise, Weibull(1.5, 1e8) lifetime with window closure, 1 % forming failures.
 inline DeviceModel test_model() {
   DeviceModel m{};  // zero every table entry

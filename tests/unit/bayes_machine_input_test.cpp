@@ -10,6 +10,7 @@
 
 #include "scenario/error.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/search_path.hpp"
 #include "workloads/bayes_machine/bayes_machine.hpp"
 
 namespace {
@@ -100,8 +101,8 @@ TEST_F(BayesInput, DegenerateLfsr) {
             (dir_ / "s.yaml").string() + ":3:32: error: bayes_machine.lfsr.seed: degenerate LFSR: an all-zero seed never leaves state 0");
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1}\n"),
             (dir_ / "s.yaml").string() + ":3:16: error: bayes_machine.lfsr.taps: degenerate LFSR: taps 1 are not maximal-length for B = 8 "
-                                         "(period 8, expected 255); use 0 for the default taps 29 or set lfsr.maximal: no");
-  EXPECT_NO_THROW(parse_scenario("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1, maximal: no}\n", (dir_ / "s.yaml").string()));
+                                         "(period 8, expected 255); use 0 for the default taps 29 or set lfsr.maximal: false");
+  EXPECT_NO_THROW(parse_scenario("workload: bayes_machine\nbayes_machine:\n  lfsr: {taps: 1, maximal: false}\n", (dir_ / "s.yaml").string()));
 }
 
 TEST_F(BayesInput, KeysOfAnotherWorkloadAreRefused) {
@@ -127,15 +128,17 @@ TEST_F(BayesInput, CliExitsTwoAndWritesNothing) {
 
 namespace {
 
-// One data-file resolver for every workload: a missing file is an error at the key, with its line and column.
+// One data-file resolver for every workload: a missing file is an error at the key, with its line and column, and
+// says where else it looked (docs/installing.md).
 TEST_F(BayesInput, MissingDataFileNamesTheKey) {
+  const std::string kShipped = shipped_root().string();
   const std::string s = (dir_ / "s.yaml").string();
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine:\n  task: csv\n  data: nowhere.csv\n"),
-            s + ":4:9: error: bayes_machine.data: no such data file '" + (dir_ / "nowhere.csv").string() + "'");
+            s + ":4:9: error: bayes_machine.data: no such data file '" + (dir_ / "nowhere.csv").string() + "' (nor under MC_DATA_PATH or " + kShipped + ")");
   EXPECT_EQ(error_of("workload: bayes_machine\nbayes_machine: {task: table, table: gone.csv}\n"),
-            s + ":2:37: error: bayes_machine.table: no such data file '" + (dir_ / "gone.csv").string() + "'");
+            s + ":2:37: error: bayes_machine.table: no such data file '" + (dir_ / "gone.csv").string() + "' (nor under MC_DATA_PATH or " + kShipped + ")");
   EXPECT_EQ(error_of("workload: mcmc\nmcmc:\n  data: nowhere.csv\n"),
-            s + ":3:9: error: mcmc.data: no such data file '" + (dir_ / "nowhere.csv").string() + "'");
+            s + ":3:9: error: mcmc.data: no such data file '" + (dir_ / "nowhere.csv").string() + "' (nor under MC_DATA_PATH or " + kShipped + ")");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "../support/bayes_fixtures.hpp"
@@ -72,6 +73,38 @@ TEST(BayesInference, BitParallelPathEqualsCycleByCyclePath) {
             ASSERT_TRUE(same_outcome(fast, slow, 3, 3)) << "B " << B << " gen " << g << " sharing " << sh << " T " << T << " n " << n;
           }
         }
+  }
+}
+
+TEST(BayesInference, LeanGpuVariantEqualsTheDefaultBitForBit) {
+  // The CUDA kernel runs bayes_infer<true> (start states drawn per row, masks formed on the fly, 12 KB less local
+  // memory per thread); it must give every byte of the outcome the default gives: every generator, sharing and
+  // seeding mode, T over several chunks, checkpoints and early stop, and the zero fill beyond classes.
+  for (int B : {3, 8, 16}) {
+    const LfsrTables t = build_lfsr_tables(default_taps(B), B);
+    for (int g = 0; g < 2; ++g)
+      for (int sh = 0; sh < 4; ++sh)
+        for (int fixed = 0; fixed < 2; ++fixed)
+          for (std::uint64_t T : {std::uint64_t{100}, std::uint64_t{4200}}) {
+            if (g == 1 && (sh > 0 || fixed)) continue;
+            BayesMachineParams p = bayes_params(3, 5, B, T, t, static_cast<BayesGenerator>(g), static_cast<LfsrSharing>(sh));
+            if (fixed) p.seeding = LfsrSeeding::kFixed, p.lfsr_seed = 3, p.lfsr_spacing = 77;
+            p.checkpoints = 3;
+            p.checkpoint[0] = 1, p.checkpoint[1] = 64, p.checkpoint[2] = T;
+            p.early_stop = 3;
+            const std::vector<std::uint16_t> w = spread_words(15, B, 7 * B + g, 200);
+            for (std::uint64_t n = 0; n < 5; ++n) {
+              BayesOutcome a, b;
+              std::memset(&a, 0xa5, sizeof a);  // garbage, as a GPU's uninitialized memory would hold
+              std::memset(&b, 0x5a, sizeof b);
+              bayes_infer<false>(p, w.data(), nullptr, n, a);
+              bayes_infer<true>(p, w.data(), nullptr, n, b);
+              ASSERT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "B " << B << " gen " << g << " sharing " << sh << " fixed " << fixed
+                                                          << " T " << T << " n " << n;
+              EXPECT_EQ(a.counts[3], 0u);
+              EXPECT_EQ(a.decision[3], 0);
+            }
+          }
   }
 }
 

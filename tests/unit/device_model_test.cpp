@@ -107,7 +107,7 @@ TEST(SigmaLaw, EveryLawByHand) {
   mc::DeviceModel m = test_model();
   m.sigma_law = mc::SigmaLaw::kSqrt;
   m.sigma_a = 1.0f;
-  EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 100), 10));  // 10 % at 100 µS (SCIENCE.md §1)
+  EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 100), 10));  // 10 % at 100 µS (docs/physics.md §1)
   m.sigma_a = 1.2f;
   EXPECT_TRUE(RelNear(mc::c2c_sigma(m, 49), 8.4));
   EXPECT_EQ(mc::c2c_sigma(m, 49), mc::c2c_sigma_of<mc::SigmaLaw::kSqrt>(m, 49));
@@ -167,7 +167,7 @@ TEST(Energy, ByHand) {
   mc::DeviceModel e = m;
   e.pulse_width = 1e-7f;
   e.set_voltage = 1.25f;
-  EXPECT_TRUE(RelNear(mc::set_energy(e, 200), 25));  // the "optimized energy" row of SCIENCE.md §1
+  EXPECT_TRUE(RelNear(mc::set_energy(e, 200), 25));  // the "optimized energy" row of docs/physics.md §1
 }
 
 // ---------------------------------------------------------------------------------- programming
@@ -233,7 +233,8 @@ TEST(Program, DeviceCycleByHand) {
   m.read_noise = mc::ReadNoise::kNone;
   const std::uint32_t seed = 5;
   const std::uint64_t dev = (3ull << 32) + 11;
-  mc::CycleDevice c{30.0f, 2.0f, 100.0f, 100.0f, 17.0f};
+  // lifetime 100 cycles, onset at half of it: wear starts at 50 and rises by 1/50 per cycle.
+  const mc::CycleDevice c{30.0f, 2.0f, 50.0f, 0.02f, mc::c2c_sigma(m, 30.0f), 100.0f, 17.0f};
   for (std::uint64_t cycle : {0ull, 49ull, 74ull, 98ull, 99ull, 100ull, 5000ull}) {
     const mc::CycleReads r = mc::device_cycle<mc::SigmaLaw::kSqrt, mc::ReadNoise::kNone>(
         m, c, seed, static_cast<std::uint32_t>(dev), static_cast<std::uint32_t>(dev >> 32), cycle);
@@ -260,6 +261,38 @@ TEST(Program, DeviceCycleByHand) {
   const mc::F32x4 z = mc::normals(mc::philox(mc::RngKey{seed, mc::stream::kCycle}, dev, 7, 0));
   EXPECT_TRUE(RelNear(noisy.lrs, clean.lrs * (1 + 0.01 * z.v[2])));
   EXPECT_TRUE(RelNear(noisy.hrs, clean.hrs * (1 + 0.01 * z.v[3])));
+}
+
+TEST(Program, CycleDeviceKeepsTheLoopFreeOfDivisionsAndRoots) {
+  // cycle_device precomputes the wear ramp and the fresh σ: the ramp agrees with wear_at, and the SET before wear
+  // that a GPU thread takes (program_set_fresh) equals program_set_median at wear 0 to the bit, for every σ law.
+  mc::DeviceModel m = test_model();
+  m.closure_onset = 0.7f;
+  for (mc::SigmaLaw law : {mc::SigmaLaw::kSqrt, mc::SigmaLaw::kPower, mc::SigmaLaw::kRelative, mc::SigmaLaw::kTable}) {
+    m.sigma_law = law;
+    m.sigma_a = 0.8f, m.sigma_p = 0.6f;
+    m.sigma_table = make_table({{10, 2}, {100, 8}, {1000, 40}});
+    for (std::uint64_t dev = 0; dev < 200; ++dev) {
+      const mc::DeviceDraw d = mc::draw_device(m, 9, dev, 35.0f);
+      const mc::CycleDevice c = mc::cycle_device(m, d, 35.0f);
+      EXPECT_EQ(c.lrs_sigma0, mc::c2c_sigma(m, c.lrs_med0));
+      for (float t : {1.0f, 0.5f * d.lifetime, 0.71f * d.lifetime, 0.9f * d.lifetime, d.lifetime}) {
+        const float w = mc::wear_at(m, t, d.lifetime);
+        EXPECT_NEAR(mc::cycle_wear(c, t), w, 2e-6f * std::max(1.0f, t / d.lifetime)) << "device " << dev << " t " << t;
+      }
+      for (float z : {-3.1f, -0.4f, 0.0f, 0.77f, 2.5f}) {
+        float fresh = 0, ramp = 0;
+        switch (law) {
+          case mc::SigmaLaw::kSqrt: ramp = mc::program_set_median<mc::SigmaLaw::kSqrt>(m, c.lrs_med0, 0.0f, z); break;
+          case mc::SigmaLaw::kPower: ramp = mc::program_set_median<mc::SigmaLaw::kPower>(m, c.lrs_med0, 0.0f, z); break;
+          case mc::SigmaLaw::kRelative: ramp = mc::program_set_median<mc::SigmaLaw::kRelative>(m, c.lrs_med0, 0.0f, z); break;
+          default: ramp = mc::program_set_median<mc::SigmaLaw::kTable>(m, c.lrs_med0, 0.0f, z); break;
+        }
+        fresh = mc::program_set_fresh(m, c, z);
+        ASSERT_EQ(fresh, ramp) << "law " << static_cast<int>(law) << " device " << dev << " z " << z;
+      }
+    }
+  }
 }
 
 // --------------------------------------------------------------------------- classification, bins

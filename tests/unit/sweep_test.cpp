@@ -123,7 +123,7 @@ TEST(SweepErrors, ExactMessages) {
   EXPECT_EQ(error_of(kBase + "sweep:\n  zip:\n    seed: [1, 2]\n    endurance.cycles: [1, 2, 3]\n"),
             "test.yaml:9:5: error: sweep.zip.endurance.cycles: zip lists must have equal lengths: 3 values here, 2 in 'seed'");
   EXPECT_EQ(error_of(kBase + "sweep:\n  gird:\n    seed: [1]\n"),
-            "test.yaml:7:3: error: sweep.gird: unknown sweep form 'gird' (did you mean 'grid'?); expected grid, zip, points or seeds");
+            "test.yaml:7:3: error: sweep.gird: unknown sweep form 'gird' (did you mean 'grid'?); expected grid, zip, points, seeds or point_files");
   EXPECT_EQ(error_of(kBase + "sweep:\n  grid:\n    endurance.compliance: [\"30 uA\", \"5 V\"]\n"),
             "test.yaml:8:5: error: endurance.compliance: '5 V' is a voltage, expected a current (A, mA, uA, nA) [sweep point 1 "
             "(endurance.compliance=5 V)]");

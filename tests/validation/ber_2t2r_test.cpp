@@ -1,6 +1,6 @@
 // 2T2R bit error rates: the quadrature of kernels/endurance/ber.hpp against a closed form and against plain
 // Monte Carlo of the same devices (device_cycle + errors_2t2r) where plain Monte Carlo reaches (1e-3 .. 1e-4);
-// then each HfO2 2T2R preset against its row of the Querlioz table (SCIENCE.md §1): SET/RESET energy, BER
+// then each HfO2 2T2R preset against its row of the Querlioz table (docs/physics.md §1): SET/RESET energy, BER
 // below the bound at the start and at the quoted endurance, failures within the preset's stated criterion.
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // Statistical validation of the device model through the CPU drivers (kernels/cpu/endurance.cpp) against
-// analytic answers of SCIENCE.md §1. Fixed seeds; every tolerance is stated in standard errors (SE) of the
+// analytic answers of docs/physics.md §1. Fixed seeds; every tolerance is stated in standard errors (SE) of the
 // Monte Carlo estimate, in a comment and in the assertion message.
 #include <gtest/gtest.h>
 

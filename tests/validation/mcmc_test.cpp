@@ -330,14 +330,14 @@ TEST(McmcValidation, SummaryWarnsWhenChainsHaveNotConverged) {
   text << f.rdbuf();
   const auto [bad, bad_row] = run_text(text.str(), "bc");
   ASSERT_GT(std::stod(bad_row.at("max_rhat")), 1.01);
-  EXPECT_EQ(bad_row.at("converged"), "no");
+  EXPECT_EQ(bad_row.at("converged"), "false");
   EXPECT_FALSE(std::isnan(std::stod(bad_row.at("rhat_test_log_likelihood"))));
   ASSERT_FALSE(bad.rows.empty());
   EXPECT_NE(bad.rows.front().first.find("NOT CONVERGED"), std::string::npos) << bad.rows.front().first;
   std::string ideal = kIdealRegression;
   ideal.replace(ideal.find("iterations: 100"), 15, "iterations: 6000");
   const auto [good, good_row] = run_text(ideal, "ideal");
-  EXPECT_EQ(good_row.at("converged"), "yes") << good_row.at("max_rhat") << " " << good_row.at("rhat_test_log_likelihood");
+  EXPECT_EQ(good_row.at("converged"), "true") << good_row.at("max_rhat") << " " << good_row.at("rhat_test_log_likelihood");
   for (const auto& r : good.rows) EXPECT_EQ(r.first.find("NOT CONVERGED"), std::string::npos);
 }
 

@@ -2,7 +2,7 @@
 """Endurance Monte Carlo of RRAM devices in vectorized NumPy: the baseline memcarlo's benchmark compares against.
 
 The same model as kernels/device/rram.hpp + kernels/endurance/endurance.hpp with the default technology
-(SCIENCE.md section 1), written the way a careful researcher would in NumPy: float32 throughout, vectorized
+(docs/physics.md section 1), written the way a careful researcher would in NumPy: float32 throughout, vectorized
 over devices, a Python loop over cycles, preallocated buffers and in-place ufuncs (out=), devices processed in
 chunks to bound memory. Random numbers come from numpy's Philox generator (not the same streams as memcarlo,
 so results agree statistically, not bit for bit).
@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-# Model constants (defaults of SCIENCE.md section 1; the same numbers as memcarlo's default preset).
+# Model constants (defaults of docs/physics.md section 1; the same numbers as memcarlo's default preset).
 COMPLIANCE_UA = 66.7          # SET compliance, uA
 MEDIAN_K = 1.5                # uS per uA: LRS median = k * I_c
 SIGMA_A = 1.0                 # c2c sigma = a * sqrt(G * 1 uS)

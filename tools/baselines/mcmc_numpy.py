@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Metropolis-Hastings with memristor-write proposals in vectorized NumPy: the baseline of `memcarlo bench mcmc`.
 
-The same sampler as kernels/mcmc/mcmc.hpp + kernels/cpu/mcmc.cpp on the benchmark problem (SCIENCE.md section 2,
+The same sampler as kernels/mcmc/mcmc.hpp + kernels/cpu/mcmc.cpp on the benchmark problem (docs/physics.md section 2,
 Dalgaty et al. 2021), written the way a careful researcher would in NumPy: float32 throughout, vectorized over
 chains (C chains advance together, a Python loop over steps), preallocated (C, N) buffers and in-place ufuncs
 (out=), the logits of every chain cached and updated incrementally. Random numbers come from numpy's Philox

@@ -1,5 +1,6 @@
-// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023).
+// Workload `bayes_machine`: the stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al. 2023).
 #pragma once
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,10 +52,26 @@ struct BayesMachineSpec {
 /// The bayes_machine kernel parameters of a spec (tables may be null for philox).
 BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, int observations, std::uint32_t seed,
                                         const LfsrTables* tables);
-/// Inferences [first, first + n) of the bayes_machine on the chosen backend (shared by the workload and the bench).
-/// cell_count: entries of p.cells (storage.reread: cycle with device errors), 0 otherwise.
-void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
-                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count = 0);
+/// The bayes_machine on the chosen backend for one run (shared by the workload and the bench): on a GPU, one
+/// BayesMachineGpu whose tables and cells are uploaded once. cell_count: entries of p.cells (storage.reread: cycle
+/// with device errors), 0 otherwise.
+class BayesMachineEngine {
+ public:
+  BayesMachineEngine(const Backend& backend, const BayesMachineParams& p, std::uint64_t cell_count);
+  ~BayesMachineEngine();
+  /// Inferences [first, first + n) (bayes_machine_cpu's contract; p as given to the constructor but for word_ids).
+  void infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride, std::uint64_t first, std::uint64_t n,
+             BayesOutcome* out, const RunHooks& hooks);
+  /// Inferences per infer() call the caller should prepare at most: 32,768 on the CPU; on a GPU several waves
+  /// (bounded by `host_bytes_each`, the caller's host memory per inference, against 1 GiB).
+  std::uint64_t batch(std::uint64_t host_bytes_each) const;
+
+ private:
+  Backend backend_;
+#if defined(MC_HAVE_CUDA)
+  std::unique_ptr<BayesMachineGpu> gpu_;
+#endif
+};
 
 // The workload's parts: run.cpp, task.cpp, compare.cpp and bench.cpp (workload.cpp ties them together).
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out);

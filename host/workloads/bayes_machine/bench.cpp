@@ -34,19 +34,20 @@ int bench_bayes_machine(const BenchArgs& args) {
   RunHooks hooks;
   hooks.threads = threads;
   hooks.cancel = &cancel_flag();
-  const std::uint64_t batch = std::min<std::uint64_t>(inferences, 1 << 16);
+  BayesMachineEngine engine(backend, p, 0);
+  const std::uint64_t batch = std::min<std::uint64_t>(inferences, std::max<std::uint64_t>(1 << 16, engine.batch(sizeof(BayesOutcome) + 2 * C * O)));
   std::vector<std::uint16_t> words(batch * C * O);
   for (std::size_t k = 0; k < words.size(); ++k) {
     const U32x4 r = philox(RngKey{1, stream::kTest}, k, 0, 0);
     words[k] = static_cast<std::uint16_t>(1 + (r.v[0] % 255));
   }
   std::vector<BayesOutcome> out(batch);
-  bayes_machine_infer(backend, p, words.data(), C * O, 0, std::min<std::uint64_t>(batch, 4096), out.data(), hooks);  // warm-up
+  engine.infer(p, words.data(), C * O, 0, std::min<std::uint64_t>(batch, 4096), out.data(), hooks);  // warm-up
   std::uint64_t checksum = 0;
   const double t0 = now_seconds();
   for (std::uint64_t n0 = 0; n0 < inferences; n0 += batch) {
     const std::uint64_t m = std::min(batch, inferences - n0);
-    bayes_machine_infer(backend, p, words.data(), C * O, n0, m, out.data(), hooks);
+    engine.infer(p, words.data(), C * O, n0, m, out.data(), hooks);
     for (std::uint64_t k = 0; k < m; ++k) checksum += out[k].counts[0] + static_cast<std::uint64_t>(out[k].decision[p.checkpoints - 1]);
   }
   const double dt = now_seconds() - t0;

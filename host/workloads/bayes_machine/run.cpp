@@ -1,4 +1,4 @@
-// Workload `bayes_machine`, the run: the stochastic-bitstream Bayesian machine (SCIENCE.md §3; Harabi et al. 2023)
+// Workload `bayes_machine`, the run: the stochastic-bitstream Bayesian machine (docs/physics.md §3; Harabi et al. 2023)
 // against the exact float64 naive Bayes and a conventional fixed-point naive Bayes under the same upsets.
 #include <algorithm>
 #include <cmath>
@@ -39,13 +39,31 @@ BayesMachineParams bayes_machine_params(const BayesMachineSpec& b, int classes, 
   return p;
 }
 
-void bayes_machine_infer(const Backend& backend, const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride,
-                         std::uint64_t first, std::uint64_t n, BayesOutcome* out, const RunHooks& hooks, std::uint64_t cell_count) {
+BayesMachineEngine::BayesMachineEngine(const Backend& backend, const BayesMachineParams& p, std::uint64_t cell_count) : backend_(backend) {
 #if defined(MC_HAVE_CUDA)
-  if (backend.kind == Backend::kCuda) return bayes_machine_cuda(backend.gpu, p, words, stride, first, n, out, hooks, cell_count);
+  if (backend.kind == Backend::kCuda) gpu_ = std::make_unique<BayesMachineGpu>(backend.gpu, p, cell_count);
+#else
+  (void)p, (void)cell_count;
 #endif
-  (void)cell_count;
+}
+
+BayesMachineEngine::~BayesMachineEngine() = default;
+
+void BayesMachineEngine::infer(const BayesMachineParams& p, const std::uint16_t* words, std::uint64_t stride, std::uint64_t first,
+                               std::uint64_t n, BayesOutcome* out, const RunHooks& hooks) {
+#if defined(MC_HAVE_CUDA)
+  if (gpu_) return gpu_->infer(p, words, stride, first, n, out, hooks);
+#endif
   bayes_machine_cpu(p, words, stride, first, n, out, hooks);
+}
+
+std::uint64_t BayesMachineEngine::batch(std::uint64_t host_bytes_each) const {
+  std::uint64_t b = std::uint64_t{1} << 15;
+#if defined(MC_HAVE_CUDA)
+  if (gpu_) b = std::max(b, std::min(gpu_->preferred_batch(), (std::uint64_t{1} << 30) / std::max<std::uint64_t>(host_bytes_each, 1)));
+#endif
+  (void)host_bytes_each;
+  return b;
 }
 
 RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
@@ -92,7 +110,8 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   std::vector<std::uint64_t> confusion(static_cast<std::size_t>(C) * C, 0);
   std::uint64_t early_correct = 0, early_agree = 0, early_ties = 0, cycles_sum = 0, upsets = 0, slow = 0;
   std::uint64_t fx_correct = 0, fx_agree = 0, fx_upsets = 0, exact_correct = 0;
-  constexpr std::uint64_t kBatch = 1 << 15;
+  BayesMachineEngine engine(backend, p, cells.size());
+  const std::uint64_t kBatch = engine.batch(sizeof(BayesOutcome) + blocks * (sizeof(std::uint16_t) + (kernel_reads ? sizeof(std::uint32_t) : 0)));
   std::vector<std::uint16_t> words;
   std::vector<std::uint32_t> word_ids;
   std::vector<BayesOutcome> outcomes;
@@ -120,7 +139,7 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
     }
     outcomes.resize(m);
     p.word_ids = kernel_reads ? word_ids.data() : nullptr;
-    if (!b.log_mode) bayes_machine_infer(backend, p, words.data(), blocks, n0, m, outcomes.data(), hooks, cells.size());
+    if (!b.log_mode) engine.infer(p, words.data(), blocks, n0, m, outcomes.data(), hooks);
     else hooks.progress->fetch_add(m, std::memory_order_relaxed);  // the logarithmic machine runs below
     if (cancel_flag().load()) throw Interrupted();
     for (std::uint64_t k = 0; k < m; ++k) {
@@ -176,33 +195,48 @@ RunSummary run_bayes_machine(const Scenario& s, const Backend& backend, const Ru
   const char* errors[] = {"none", "device", "ber"};
   const char* reread_names[] = {"chip", "inference", "cycle"};
 
-  CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy"});
+  // Standard errors: inferences are the independent units, or chips when a chip's stored errors shape its
+  // inferences (device errors, or a BER drawn once per chip): then sqrt(p(1-p)/chips) bounds them from above.
+  const bool chip_errors = b.errors == StorageErrors::kDevice || (b.errors == StorageErrors::kBer && b.reread == StorageReread::kChip);
+  const double units = chip_errors ? std::min(N, static_cast<double>(b.chips)) : N;
+  CsvTable curve({"cycles", "accuracy", "agreement_with_exact", "ties", "exact_accuracy", "accuracy_se", "agreement_with_exact_se"});
   for (int c = 0; c < K; ++c)
-    curve.add_row({std::to_string(p.checkpoint[c]), cell(correct[c] / N), cell(agree[c] / N), cell(ties[c] / N), cell(exact_correct / N)});
+    curve.add_row({std::to_string(p.checkpoint[c]), cell(correct[c] / N), cell(agree[c] / N), cell(ties[c] / N), cell(exact_correct / N),
+                   cell(binomial_se(correct[c] / N, units)), cell(binomial_se(agree[c] / N, units))});
   CsvTable conf({"true_class", "decided_class", "count"});
   for (int a = 0; a < C; ++a)
     for (int d = 0; d < C; ++d) conf.add_row({std::to_string(a), std::to_string(d), std::to_string(confusion[static_cast<std::size_t>(a) * C + d])});
   const double bit_ops = b.log_mode ? 0.0 : N * static_cast<double>(blocks) * b.cycles;
-  CsvTable results({"point", "workload", "task", "mode", "generator", "lfsr_sharing", "classes", "observations", "levels", "bits", "cycles",
-                    "early_stop", "samples", "inferences", "seed", "accuracy", "exact_accuracy", "agreement_with_exact", "ties",
-                    "early_accuracy", "early_agreement_with_exact", "mean_cycles_to_decision", "fixed_point_accuracy",
-                    "fixed_point_agreement_with_exact", "seu_rate", "upsets_per_inference", "fixed_point_upsets_per_inference",
-                    "storage_errors", "reread", "ber", "aging_cycles", "stored_bit_error_rate", "energy_per_inference_pJ", "bit_ops", "wall_s"});
-  results.add_row({"0", "bayes_machine", b.task, mode, generator, sharing[static_cast<int>(b.sharing)], std::to_string(C), std::to_string(O),
-                   std::to_string(V), std::to_string(B), std::to_string(b.cycles), std::to_string(b.early_stop), std::to_string(task.samples),
-                   std::to_string(inferences), std::to_string(s.seed), cell(correct[K - 1] / N), cell(exact_correct / N),
-                   cell(agree[K - 1] / N), cell(ties[K - 1] / N), cell(early_correct / N), cell(early_agree / N), cell(mean_cycles),
-                   cell(fx_correct / N), cell(fx_agree / N), cell(b.seu_rate), cell(upsets / N), cell(fx_upsets / N),
-                   errors[static_cast<int>(b.errors)], reread_names[static_cast<int>(b.reread)], cell(b.ber), cell(b.aging_cycles),
-                   cell(bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0), cell(energy), cell(bit_ops), cell(wall)});
+  const auto rate = [&](const char* name, double p) {
+    return std::vector<std::pair<std::string, std::string>>{{name, cell(p)}, {std::string(name) + "_se", cell(binomial_se(p, units))}};
+  };
+  ResultRow row = {{"workload", "bayes_machine"}, {"task", b.task}, {"mode", mode}, {"generator", generator},
+                   {"lfsr_sharing", sharing[static_cast<int>(b.sharing)]}, {"classes", std::to_string(C)},
+                   {"observations", std::to_string(O)}, {"levels", std::to_string(V)}, {"bits", std::to_string(B)},
+                   {"cycles", std::to_string(b.cycles)}, {"early_stop", std::to_string(b.early_stop)},
+                   {"samples", std::to_string(task.samples)}, {"inferences", std::to_string(inferences)},
+                   {"chips", std::to_string(b.chips)}, {"error_units", std::to_string(static_cast<std::uint64_t>(units))}};
+  for (const auto& [name, p] : {std::pair{"accuracy", correct[K - 1] / N}, std::pair{"exact_accuracy", exact_correct / N},
+                                std::pair{"agreement_with_exact", agree[K - 1] / N}, std::pair{"ties", ties[K - 1] / N},
+                                std::pair{"early_accuracy", early_correct / N}, std::pair{"early_agreement_with_exact", early_agree / N}})
+    for (auto& c : rate(name, p)) row.push_back(c);
+  row.push_back({"mean_cycles_to_decision", cell(mean_cycles)});
+  for (const auto& [name, p] : {std::pair{"fixed_point_accuracy", fx_correct / N}, std::pair{"fixed_point_agreement_with_exact", fx_agree / N}})
+    for (auto& c : rate(name, p)) row.push_back(c);
+  row.insert(row.end(), {{"seu_rate", cell(b.seu_rate)}, {"upsets_per_inference", cell(upsets / N)},
+                         {"fixed_point_upsets_per_inference", cell(fx_upsets / N)}, {"storage_errors", errors[static_cast<int>(b.errors)]},
+                         {"reread", reread_names[static_cast<int>(b.reread)]}, {"ber", cell(b.ber)}, {"aging_cycles", std::to_string(static_cast<std::uint64_t>(b.aging_cycles))},
+                         {"stored_bit_error_rate", cell(bits_read ? static_cast<double>(bit_errors) / bits_read : 0.0)},
+                         {"stored_bit_errors", std::to_string(bit_errors)}, {"stored_bits_read", std::to_string(bits_read)},
+                         {"energy_per_inference_pJ", cell(energy)}, {"bit_ops", cell(bit_ops)}, {"wall_s", cell(wall)}});
   out.write("accuracy_vs_cycles.csv", curve.str());
   out.write("confusion.csv", conf.str());
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const std::uint64_t programmed = b.errors == StorageErrors::kDevice ? b.chips * table_words * B : 0;
   const std::uint64_t device_reads = static_cast<std::uint64_t>(N * reads_per_inference) * blocks * B * (b.cell == StorageCell::k2T2R ? 2 : 1);
   nlohmann::ordered_json manifest = run_manifest(s, backend, wall, programmed, programmed * (b.cell == StorageCell::k2T2R ? 1 : 0),
                                                  device_reads, {"results.csv", "accuracy_vs_cycles.csv", "confusion.csv"});
-  manifest["bit_ops"] = bit_ops;
+  manifest["bit_ops"] = static_cast<std::uint64_t>(bit_ops);
   manifest["task"] = task.description;
   out.write("manifest.json", manifest.dump(2) + "\n");
 

@@ -30,7 +30,7 @@ class BayesMachineWorkload final : public Workload {
       integer_key("bayes_machine.levels", "8", 2, 64, "csv: levels V each continuous feature is discretized into."),
       choice_key("bayes_machine.binning", {"quantile", "uniform"}, "quantile", "csv: bin edges from training quantiles, or uniform over the training range."),
       num_key("bayes_machine.smoothing", Dimension::kNone, "1", 0, 1e6, "csv: Laplace smoothing alpha of the likelihood counts."),
-      choice_key("bayes_machine.prior", {"no", "yes"}, "no", "csv: add the class prior as one more observation column."),
+      choice_key("bayes_machine.prior", {"false", "true"}, "false", "csv: add the class prior as one more observation column."),
       integer_key("bayes_machine.synthetic.classes", "4", 2, 32, "synthetic: classes."),
       integer_key("bayes_machine.synthetic.observations", "8", 1, 128, "synthetic: observations (features)."),
       integer_key("bayes_machine.synthetic.levels", "8", 2, 64, "synthetic: levels of each observation."),
@@ -46,7 +46,7 @@ class BayesMachineWorkload final : public Workload {
       integer_key("bayes_machine.repeats", "1", 1, 1e6, "Inferences per test sample (each with fresh random numbers)."),
       integer_key("bayes_machine.chips", "1", 1, 1e6, "Simulated chips (d2d): repeat r runs on chip r mod chips."),
       integer_key("bayes_machine.lfsr.taps", "0", 0, 65535, "LFSR feedback mask, bit k = state bit k (0: a maximal-length default for B)."),
-      choice_key("bayes_machine.lfsr.maximal", {"yes", "no"}, "yes", "yes: refuse taps whose period is not 2^B - 1."),
+      choice_key("bayes_machine.lfsr.maximal", {"true", "false"}, "true", "true: refuse taps whose period is not 2^B - 1."),
       choice_key("bayes_machine.lfsr.sharing", {"per_block", "per_row", "per_column", "global"}, "per_block",
              "Blocks sharing one LFSR: each its own, one per class row, one per observation column, one for all."),
       choice_key("bayes_machine.lfsr.seeding", {"random", "fixed"}, "random",
@@ -57,7 +57,7 @@ class BayesMachineWorkload final : public Workload {
       choice_key("bayes_machine.storage.errors", {"none", "device", "ber"}, "none",
              "Stored-bit errors: none, from the device model (programming after aging, read noise), or an explicit BER."),
       num_key("bayes_machine.storage.ber", Dimension::kNone, "0", 0, 0.5, "errors: ber: probability that a stored bit reads flipped."),
-      num_key("bayes_machine.storage.aging_cycles", Dimension::kNone, "0", 0, 1e15, "errors: device: SET/RESET cycles the devices went through before programming.", "cycles"),
+      integer_key("bayes_machine.storage.aging_cycles", "0", 0, 1e15, "errors: device: SET/RESET cycles the devices went through before programming."),
       num_key("bayes_machine.storage.compliance", Dimension::kCurrent, "100 uA", 1e-3, 1e6, "errors: device: SET compliance of programming."),
       num_key("bayes_machine.storage.read_threshold", Dimension::kConductance, "20 uS", 0, 1e7, "1t1r: a read at or above it is a 1."),
       choice_key("bayes_machine.storage.reread", {"chip", "inference", "cycle"}, "chip",
@@ -83,7 +83,7 @@ class BayesMachineWorkload final : public Workload {
     b.levels = static_cast<int>(r.number("bayes_machine.levels"));
     b.quantile_bins = r.choice("bayes_machine.binning") == "quantile";
     b.smoothing = r.number("bayes_machine.smoothing");
-    b.prior = r.choice("bayes_machine.prior") == "yes";
+    b.prior = r.choice("bayes_machine.prior") == "true";
     b.syn_classes = static_cast<int>(r.number("bayes_machine.synthetic.classes"));
     b.syn_observations = static_cast<int>(r.number("bayes_machine.synthetic.observations"));
     b.syn_levels = static_cast<int>(r.number("bayes_machine.synthetic.levels"));
@@ -138,13 +138,13 @@ class BayesMachineWorkload final : public Workload {
     if (!given_taps) b.lfsr_taps = default_taps(b.bits);
     if (b.lfsr_taps >= states)
       throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "taps " + std::to_string(b.lfsr_taps) + " use bits beyond B = " + std::to_string(b.bits) + " (expected below " + std::to_string(states) + ")");
-    const bool need_maximal = r.choice("bayes_machine.lfsr.maximal") == "yes";
+    const bool need_maximal = r.choice("bayes_machine.lfsr.maximal") == "true";
     if (b.generator == BayesGenerator::kLfsr && need_maximal) {
       const std::uint32_t period = lfsr_period(b.lfsr_taps, b.bits);
       if (period != states - 1)
         throw InputError(r.mark("bayes_machine.lfsr.taps"), "bayes_machine.lfsr.taps", "degenerate LFSR: taps " + std::to_string(b.lfsr_taps) +
                          " are not maximal-length for B = " + std::to_string(b.bits) + " (period " + (period ? std::to_string(period) : std::string("not through state 1")) +
-                         ", expected " + std::to_string(states - 1) + "); use 0 for the default taps " + std::to_string(default_taps(b.bits)) + " or set lfsr.maximal: no");
+                         ", expected " + std::to_string(states - 1) + "); use 0 for the default taps " + std::to_string(default_taps(b.bits)) + " or set lfsr.maximal: false");
     }
     const std::string sharing = r.choice("bayes_machine.lfsr.sharing");
     b.sharing = sharing == "per_block" ? LfsrSharing::kPerBlock : sharing == "per_row" ? LfsrSharing::kPerRow : sharing == "per_column" ? LfsrSharing::kPerColumn : LfsrSharing::kGlobal;

@@ -7,6 +7,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <cstdio>
 #include <fmt/format.h>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "workloads/crossbar_mlp/crossbar_mlp.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
+#include "scenario/search_path.hpp"
 #include "build_info.h"
 
 namespace mc {
@@ -99,11 +101,18 @@ int bench_crossbar_mlp(const BenchArgs& args) {
                                           n_inputs, r_contact, r_wire);
     print_baseline("crossbar_scipy.py", bargs, "chips/s", fmt::format("SciPy splu, {} chips", bc), rate);
     // The same circuit: the checksum of the first chips must agree with the baseline's.
-    int rc = 0;
-    const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/crossbar_scipy.py' {} --json", MC_SOURCE_DIR,
-                                                fmt::format("--chips {} --rows {} --cols {} --inputs {} --contact-ohm {} --wire-ohm {}",
-                                                            std::min<std::uint64_t>(bc, 3), rows, cols, n_inputs, r_contact, r_wire)),
-                                    &rc);
+    int rc = 1;
+    std::string out;
+    std::string script;
+    try {
+      script = shipped_file("tools/baselines/crossbar_scipy.py");
+    } catch (const std::runtime_error&) {
+    }
+    if (!script.empty())
+      out = capture(fmt::format("/usr/bin/python3 '{}' {} --json", script,
+                                fmt::format("--chips {} --rows {} --cols {} --inputs {} --contact-ohm {} --wire-ohm {}",
+                                            std::min<std::uint64_t>(bc, 3), rows, cols, n_inputs, r_contact, r_wire)),
+                    &rc);
     if (rc == 0) {
       const double theirs = nlohmann::json::parse(out).at("checksum").get<double>();
       const double ours = solve_chips(std::min<std::uint64_t>(bc, 3), rows, cols, n_inputs, r_contact, r_wire, args.threads);

@@ -1,4 +1,4 @@
-// Workload `crossbar_mlp`: a perceptron on passive memristor crossbars (SCIENCE.md §5, Merrikh-Bayat et al.,
+// Workload `crossbar_mlp`: a perceptron on passive memristor crossbars (docs/physics.md §5, Merrikh-Bayat et al.,
 // Nat. Commun. 2018). Weights are conductance differences in µS, inputs ±v_in volts, and a neuron is the op-amp
 // V = v_in·tanh(slope·ΔI) with ΔI in µA (the paper's 0.2·tanh(1e6·ΔI/A)). A chip is one Monte Carlo trial.
 #pragma once

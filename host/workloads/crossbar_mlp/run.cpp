@@ -86,11 +86,12 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
       }
   std::string layers;
   for (int n : w.layers) layers += (layers.empty() ? "" : "-") + std::to_string(n);
-  CsvTable results({"point", "workload", "layers", "chips", "seed", "train_patterns", "test_patterns", "software_train_correct",
-                    "software_test_accuracy", "tolerance", "r_contact_ohm", "r_wire_ohm", "wall_s"});
-  results.add_row({"0", "crossbar_mlp", layers, std::to_string(w.chips), std::to_string(s.seed), std::to_string(d.n_train()),
-                   std::to_string(d.n_test()), std::to_string(o.software_train), cell(sw_test), cell(w.array.tolerance),
-                   cell(w.r_contact), cell(w.r_wire), cell(wall)});
+  const ResultRow row = {{"workload", "crossbar_mlp"}, {"layers", layers}, {"chips", std::to_string(w.chips)},
+                         {"train_patterns", std::to_string(d.n_train())}, {"test_patterns", std::to_string(d.n_test())},
+                         {"software_train_correct", std::to_string(o.software_train)}, {"software_test_accuracy", cell(sw_test)},
+                         {"software_test_accuracy_se", cell(binomial_se(sw_test, static_cast<double>(d.n_test())))},
+                         {"tolerance", cell(w.array.tolerance)}, {"r_contact_ohm", cell(w.r_contact)}, {"r_wire_ohm", cell(w.r_wire)},
+                         {"wall_s", cell(wall)}};
   std::vector<std::string> files = {"results.csv", "modes.csv"};
   out.write("modes.csv", modes.str());
   if (!o.chip_modes.empty()) {
@@ -99,7 +100,7 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
     files.push_back("chips.csv");
     files.push_back("conductance_map.csv");
   }
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const nlohmann::ordered_json manifest = run_manifest(s, backend, wall, sets, resets, 0, files);
   out.write("manifest.json", manifest.dump(2) + "\n");
 

@@ -1,4 +1,4 @@
-// Workload `endurance`: N devices × M SET/RESET cycles with statistics at checkpoints (SCIENCE.md §1).
+// Workload `endurance`: N devices × M SET/RESET cycles with statistics at checkpoints (docs/physics.md §1).
 #pragma once
 #include <cstdint>
 #include <vector>

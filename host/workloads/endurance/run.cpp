@@ -1,4 +1,4 @@
-// Workload `endurance`, the run: N devices × M SET/RESET cycles with statistics at checkpoints (SCIENCE.md §1).
+// Workload `endurance`, the run: N devices × M SET/RESET cycles with statistics at checkpoints (docs/physics.md, endurance).
 #include <cmath>
 #include <fmt/format.h>
 
@@ -53,7 +53,8 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   add_state_columns(cols, "lrs");
   add_state_columns(cols, "hrs");
   for (const char* c : {"window_ratio", "window_margin_uS", "failed_fraction", "stuck_lrs_fraction", "stuck_hrs_fraction",
-                        "unformed_fraction", "weibull_cdf", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ"})
+                        "unformed_fraction", "weibull_cdf", "ber_1t1r", "ber_2t2r", "energy_per_device_pJ", "failed_fraction_se",
+                        "ber_1t1r_se", "ber_2t2r_se"})
     cols.push_back(c);
   CsvTable checkpoints(cols);
   CsvTable cdf({"cycle", "state", "sigma", "conductance_uS"});
@@ -82,8 +83,9 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
     add_state_cells(row, t.lrs);
     add_state_cells(row, t.hrs);
     for (double v : {lrs_p50 / hrs_p50, lrs_p1 - hrs_p99, failed, t.stuck_lrs / n, t.stuck_hrs / n, t.unformed / n, weibull,
-                     last_ber1, last_ber2, energy_total / n})
-      row.push_back(cell(v));
+                     last_ber1, last_ber2, energy_total / n, binomial_se(failed, n), binomial_se(last_ber1, n),
+                     binomial_se(last_ber2, std::max(1.0, static_cast<double>(pairs)))})
+      row.push_back(cell(v));  // standard errors with devices and pairs as units (see results.csv below)
     checkpoints.add_row(row);
     for (const auto& [state, tally] : {std::pair{"LRS", &t.lrs}, std::pair{"HRS", &t.hrs}}) {
       for (int b = 0; b < kHistBins; ++b)
@@ -125,20 +127,24 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
     }
     at_end = ber_2t2r_quadrature(m, e.compliance, static_cast<double>(e.cycles));
   }
-  CsvTable results({"point", "workload", "devices", "cycles", "compliance_uA", "read_threshold_uS", "seed", "lrs_p50_uS",
-                    "hrs_p50_uS", "failed_fraction", "ber_1t1r_last_interval", "ber_2t2r_last_interval",
-                    "ber_2t2r_estimate", "ber_2t2r_estimate_err", "ber_2t2r_method", "energy_per_device_pJ", "wall_s"});
-  results.add_row({"0", "endurance", std::to_string(e.devices), std::to_string(e.cycles), cell(e.compliance), cell(e.read_threshold),
-                   std::to_string(s.seed), cell(lrs_median_end), cell(hrs_median_end),
-                   cell(failed), cell(last_ber1), cell(last_ber2), cell(at_end.ber), cell(at_end.err), method,
-                   cell(energy_total / n), cell(wall)});
+  // Standard errors with devices (1T1R) and pairs (2T2R) as the independent units: one device's errors across
+  // cycles are correlated, so sqrt(p(1-p)/units) bounds the error of a rate from above (as `compare` does).
+  const double pairs_n = std::max(1.0, static_cast<double>(pairs));
+  write_results(out, s, opt,
+                {{"workload", "endurance"}, {"devices", std::to_string(e.devices)}, {"cycles", std::to_string(e.cycles)},
+                 {"compliance_uA", cell(e.compliance)}, {"read_threshold_uS", cell(e.read_threshold)},
+                 {"lrs_p50_uS", cell(lrs_median_end)}, {"hrs_p50_uS", cell(hrs_median_end)},
+                 {"failed_fraction", cell(failed)}, {"failed_fraction_se", cell(binomial_se(failed, n))},
+                 {"ber_1t1r_last_interval", cell(last_ber1)}, {"ber_1t1r_last_interval_se", cell(binomial_se(last_ber1, n))},
+                 {"ber_2t2r_last_interval", cell(last_ber2)}, {"ber_2t2r_last_interval_se", cell(binomial_se(last_ber2, pairs_n))},
+                 {"ber_2t2r_estimate", cell(at_end.ber)}, {"ber_2t2r_estimate_err", cell(at_end.err)}, {"ber_2t2r_method", method},
+                 {"energy_per_device_pJ", cell(energy_total / n)}, {"wall_s", cell(wall)}});
   if (estimate) out.write("ber_estimate.csv", ber_table.str());
 
   out.write("checkpoints.csv", checkpoints.str());
   out.write("cdf.csv", cdf.str());
   out.write("histograms.csv", hist.str());
   out.write("lifetime_histogram.csv", life.str());
-  out.write("results.csv", results.str());
   const nlohmann::ordered_json manifest =
       run_manifest(s, backend, wall, e.devices * e.cycles, e.devices * e.cycles, 2 * e.devices * e.cycles,
                    estimate ? std::vector<std::string>{"results.csv", "checkpoints.csv", "cdf.csv", "histograms.csv", "lifetime_histogram.csv", "ber_estimate.csv"}
@@ -149,7 +155,7 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
   summary.rows = {
       {"devices x cycles", fmt::format("{} x {}", e.devices, e.cycles)},
       {"backend", backend.name + " (" + backend.device + ")"},
-      {"write events/s", fmt::format("{:.3g}", 2.0 * n * e.cycles / wall)},
+      {"device-cycles/s", fmt::format("{:.3g} (a SET and a RESET each)", n * e.cycles / wall)},
       {"LRS median at end", fmt::format("{:.4g} uS", lrs_median_end)},
       {"HRS median at end", fmt::format("{:.4g} uS", hrs_median_end)},
       {"failed fraction at end", fmt::format("{:.4g} (worn out {:.4g}, Weibull CDF {:.4g}; unformed {:.4g})", failed,
@@ -158,7 +164,7 @@ RunSummary run_endurance(const Scenario& s, const Backend& backend, const RunOpt
       {"BER 1T1R / 2T2R (last interval)", fmt::format("{:.3g} / {:.3g}", last_ber1, last_ber2)},
       {"BER 2T2R at the last cycle", estimate ? fmt::format("{:.3g} (quadrature, error {:.2g}; ber_estimate.csv)", at_end.ber, at_end.err)
                                               : std::string("(endurance.ber_estimate_cycles: off)")},
-      {"energy per device", fmt::format("{:.4g} nJ", energy_total / n / 1e3)},
+      {"energy per device", fmt::format("{:.4g} pJ", energy_total / n)},
       {"wall time", fmt::format("{:.2f} s", wall)},
   };
   return summary;

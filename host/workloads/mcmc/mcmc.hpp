@@ -29,7 +29,7 @@ struct McmcSpec {
   McmcProposal proposal = McmcProposal::kDevice;
   McmcAcceptance acceptance = McmcAcceptance::kHastings;
   McmcRestore restore = McmcRestore::kReprogram;
-  std::uint64_t age_cycles = 0, chains = 0, iterations = 0, thin = 1;
+  std::uint64_t aging_cycles = 0, chains = 0, iterations = 0, thin = 1;
   double burn_in = 0.5;
   int checkpoints_per_decade = 8;
   std::uint64_t diagnostic_chains = 0, trace_chains = 0, stored_samples = 0;

@@ -218,7 +218,7 @@ McmcProblem make_mcmc_problem(const Scenario& s) {
   q.proposal_sigma_g = static_cast<float>(c.proposal_sigma / c.weight_scale);
   q.acceptance = c.acceptance;
   q.restore = c.restore;
-  q.age_cycles = static_cast<double>(c.age_cycles);
+  q.age_cycles = static_cast<double>(c.aging_cycles);
   q.episodes = c.episodes;
   q.episode_steps = c.episode_steps;
   return pb;

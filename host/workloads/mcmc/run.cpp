@@ -1,4 +1,4 @@
-// Workload `mcmc`: thousands of Metropolis-Hastings chains whose proposals are device writes (SCIENCE.md §2).
+// Workload `mcmc`: thousands of Metropolis-Hastings chains whose proposals are device writes (docs/physics.md §2).
 // Chains run in blocks of steps; between blocks the host keeps thinned samples (ensemble prediction,
 // diagnostics, traces, stored samples) and scores the chains at log-spaced checkpoints.
 #include <algorithm>
@@ -292,17 +292,31 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   const double cycles = mean_device_cycles(pb, st);
   const double accept = static_cast<double>(tot.accepted) / static_cast<double>(tot.proposals);
   const double rate = static_cast<double>(chains) * static_cast<double>(iters) / wall;
-  CsvTable results({"point", "workload", "task", "model", "params", "devices_per_chain", "proposal", "acceptance", "restore",
-                    "chains", "iterations", "age_cycles", "seed", "acceptance_rate", "test_accuracy", "test_log_likelihood",
-                    "test_mean_return", "max_rhat", "min_ess_bulk", "min_ess_tail", "rhat_log_target", "rhat_test_log_likelihood",
-                    "ess_bulk_test_log_likelihood", "converged", "mean_device_cycles", "set_events",
-                    "reset_events", "read_events", "energy_uJ", "chain_steps_per_s", "wall_s"});
-  results.add_row({"0", "mcmc", kMcmcTaskNames[static_cast<int>(c.task)], c.model, std::to_string(P), std::to_string(D),
-                   q.proposal == McmcProposal::kDevice ? "device" : "gaussian", q.acceptance == McmcAcceptance::kPlain ? "plain" : "hastings",
-                   q.restore == McmcRestore::kReprogram ? "reprogram" : "ideal", std::to_string(chains), std::to_string(iters),
-                   std::to_string(c.age_cycles), std::to_string(s.seed), cell(accept), cell(acc), cell(tll), cell(ret), cell(max_rhat),
-                   cell(min_bulk), cell(min_tail), cell(cv_lt.rhat), cell(cv_tll.rhat), cell(cv_tll.ess_bulk), converged ? "yes" : "no", cell(cycles), std::to_string(tot.sets), std::to_string(tot.resets),
-                   std::to_string(tot.reads), cell(tot.energy * 1e-6), cell(rate), cell(wall)});
+  // Standard errors: the test points for the ensemble's accuracy and mean log predictive density (the test set's
+  // sampling error), chains for the acceptance rate (a chain's steps are correlated: sqrt(p(1-p)/chains) bounds it).
+  const double n_test = cartpole ? 0.0 : static_cast<double>(pb.n_test);
+  double tll_se = std::nan("");
+  if (!cartpole && pb.n_test > 1) {
+    double ss = 0;
+    for (int i = 0; i < pb.n_test; ++i) ss += (ensemble.point_log_likelihood(i) - tll) * (ensemble.point_log_likelihood(i) - tll);
+    tll_se = std::sqrt(ss / (n_test - 1) / n_test);
+  }
+  const ResultRow row = {
+      {"workload", "mcmc"}, {"task", kMcmcTaskNames[static_cast<int>(c.task)]}, {"model", c.model}, {"params", std::to_string(P)},
+      {"devices_per_chain", std::to_string(D)}, {"proposal", q.proposal == McmcProposal::kDevice ? "device" : "gaussian"},
+      {"acceptance", q.acceptance == McmcAcceptance::kPlain ? "plain" : "hastings"},
+      {"restore", q.restore == McmcRestore::kReprogram ? "reprogram" : "ideal"}, {"chains", std::to_string(chains)},
+      {"iterations", std::to_string(iters)}, {"aging_cycles", std::to_string(c.aging_cycles)},
+      {"acceptance_rate", cell(accept)}, {"acceptance_rate_se", cell(binomial_se(accept, chains))},
+      {"test_points", std::to_string(static_cast<long long>(n_test))}, {"test_accuracy", cell(acc)},
+      {"test_accuracy_se", cell(pb.classes && n_test > 0 ? binomial_se(acc, n_test) : std::nan(""))},
+      {"test_log_likelihood", cell(tll)}, {"test_log_likelihood_se", cell(tll_se)}, {"test_mean_return", cell(ret)},
+      {"test_episodes", std::to_string(cartpole ? return_n : 0)}, {"max_rhat", cell(max_rhat)}, {"min_ess_bulk", cell(min_bulk)},
+      {"min_ess_tail", cell(min_tail)}, {"rhat_log_target", cell(cv_lt.rhat)}, {"rhat_test_log_likelihood", cell(cv_tll.rhat)},
+      {"ess_bulk_test_log_likelihood", cell(cv_tll.ess_bulk)}, {"converged", bool_cell(converged)},
+      {"mean_device_cycles", cell(cycles)}, {"set_events", std::to_string(tot.sets)}, {"reset_events", std::to_string(tot.resets)},
+      {"read_events", std::to_string(tot.reads)}, {"energy_pJ", cell(tot.energy)}, {"chain_steps_per_s", cell(rate)},
+      {"wall_s", cell(wall)}};
   std::vector<std::string> files = {"results.csv", "diagnostics.csv", "progress.csv"};
   if (!cartpole) {
     // The ensemble's predictive of every test point: what compare tests accuracy and log likelihood on.
@@ -320,7 +334,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   out.write("progress.csv", progress_csv.str());
   if (trace_chains) out.write("trace.csv", trace.str()), files.push_back("trace.csv");
   if (stored) out.write("samples.csv", samples.str()), files.push_back("samples.csv");
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   nlohmann::ordered_json manifest = run_manifest(s, backend, wall, tot.sets, tot.resets, tot.reads, files);
   manifest["chain_steps_per_second"] = rate;
   out.write("manifest.json", manifest.dump(2) + "\n");
@@ -347,7 +361,7 @@ RunSummary run_mcmc(const Scenario& s, const Backend& backend, const RunOptions&
   summary.rows.push_back({"max R-hat / min ESS bulk, tail", fmt::format("{:.4f} / {:.0f}, {:.0f} ({} chains)", max_rhat, min_bulk, min_tail, diag_chains)});
   summary.rows.push_back({"R-hat log target / test log-lik.", fmt::format("{:.4f} / {:.4f} (ESS bulk {:.0f})", cv_lt.rhat, cv_tll.rhat, cv_tll.ess_bulk)});
   summary.rows.push_back({"device cycles (mean per device)", fmt::format("{:.4g}", cycles)});
-  summary.rows.push_back({"energy", fmt::format("{:.4g} uJ ({:.4g} uJ per chain)", tot.energy * 1e-6, tot.energy * 1e-6 / chains)});
+  summary.rows.push_back({"energy", fmt::format("{:.4g} pJ ({:.4g} pJ per chain)", tot.energy, tot.energy / chains)});
   summary.rows.push_back({"throughput", fmt::format("{:.3g} chain-steps/s", rate)});
   summary.rows.push_back({"wall time", fmt::format("{:.2f} s", wall)});
   return summary;

@@ -46,7 +46,7 @@ class McmcWorkload final : public Workload {
              "plain: min(1, posterior ratio) as the chip does; hastings: with q(x|x')/q(x'|x) (and, for differential pairs, the box segment length of each weight), exact for G-dependent, bounded writes when device.read.noise is none. With read noise both score proposals on noisy reads (pseudo-marginal, as a chip does) and sample the posterior smoothed by the read noise."),
       choice_key("mcmc.restore", {"reprogram", "ideal"}, "reprogram",
              "A rejected write is restored by a verified rewrite (one more RESET+SET, energy, wear) or for free."),
-      integer_key("mcmc.age_cycles", "0", 0, 1e12, "SET/RESET cycles every device has seen before the run (wear, worn-out devices)."),
+      integer_key("mcmc.aging_cycles", "0", 0, 1e15, "SET/RESET cycles every device has seen before the run (wear, worn-out devices)."),
       integer_key("mcmc.chains", "1024", 1, 1e7, "Independent chains, each its own simulated array (its own d2d draw)."),
       integer_key("mcmc.iterations", "20000", 2, 1e10, "Steps per chain; a step is one proposal, its likelihood and its decision."),
       num_key("mcmc.burn_in", Dimension::kNone, "0.5", 0, 0.99, "Fraction of the iterations discarded before samples are kept."),
@@ -103,7 +103,7 @@ class McmcWorkload final : public Workload {
     c.proposal_sigma = r.number("mcmc.proposal_sigma");
     c.acceptance = r.choice("mcmc.acceptance") == "plain" ? McmcAcceptance::kPlain : McmcAcceptance::kHastings;
     c.restore = r.choice("mcmc.restore") == "reprogram" ? McmcRestore::kReprogram : McmcRestore::kIdeal;
-    c.age_cycles = static_cast<std::uint64_t>(r.number("mcmc.age_cycles"));
+    c.aging_cycles = static_cast<std::uint64_t>(r.number("mcmc.aging_cycles"));
     c.chains = static_cast<std::uint64_t>(r.number("mcmc.chains"));
     c.iterations = static_cast<std::uint64_t>(r.number("mcmc.iterations"));
     c.burn_in = r.number("mcmc.burn_in");

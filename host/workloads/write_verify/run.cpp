@@ -1,4 +1,4 @@
-// Workload `write_verify`, the run: program devices to a target conductance by pulse-read-verify (SCIENCE.md §5).
+// Workload `write_verify`, the run: program devices to a target conductance by pulse-read-verify (docs/physics.md, write-and-verify).
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -60,16 +60,17 @@ RunSummary run_write_verify(const Scenario& s, const Backend& backend, const Run
   for (int b = 0; b < kErrBins; ++b)
     if (err_hist[b]) eh.add_row({cell(-1.0 + 2.0 * b / kErrBins), cell(-1.0 + 2.0 * (b + 1) / kErrBins), std::to_string(err_hist[b])});
   const double mean_err = err_sum / n, rms_err = std::sqrt(err_sq / n);
-  CsvTable results({"point", "workload", "devices", "target_uS", "tolerance", "law", "max_pulses", "seed", "converged_fraction",
-                    "mean_set_pulses", "mean_reset_pulses", "mean_reads", "mean_relative_error", "rms_relative_error",
-                    "energy_per_device_pJ", "wall_s"});
-  results.add_row({"0", "write_verify", std::to_string(w.devices), cell(w.target), cell(w.tolerance),
-                   w.law == PulseLaw::kRetry ? "retry" : "incremental", std::to_string(w.max_pulses), std::to_string(s.seed),
-                   cell(converged / n), cell(set_total / n), cell(reset_total / n), cell(reads_total / n), cell(mean_err),
-                   cell(rms_err), cell(energy / n), cell(wall)});
+  const double conv = converged / n;
+  const ResultRow row = {{"workload", "write_verify"}, {"devices", std::to_string(w.devices)}, {"target_uS", cell(w.target)},
+                         {"tolerance", cell(w.tolerance)}, {"law", w.law == PulseLaw::kRetry ? "retry" : "incremental"},
+                         {"max_pulses", std::to_string(w.max_pulses)}, {"converged_fraction", cell(conv)},
+                         {"converged_fraction_se", cell(binomial_se(conv, n))}, {"mean_set_pulses", cell(set_total / n)},
+                         {"mean_reset_pulses", cell(reset_total / n)}, {"mean_reads", cell(reads_total / n)},
+                         {"mean_relative_error", cell(mean_err)}, {"rms_relative_error", cell(rms_err)},
+                         {"energy_per_device_pJ", cell(energy / n)}, {"wall_s", cell(wall)}};
   out.write("pulses_histogram.csv", ph.str());
   out.write("final_error.csv", eh.str());
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const nlohmann::ordered_json manifest = run_manifest(s, backend, wall, set_total, reset_total, reads_total,
                                                       {"results.csv", "pulses_histogram.csv", "final_error.csv"});
   out.write("manifest.json", manifest.dump(2) + "\n");

@@ -1,4 +1,4 @@
-// Workload `write_verify`: program devices to a target conductance by pulse-read-verify (SCIENCE.md §5).
+// Workload `write_verify`: program devices to a target conductance by pulse-read-verify (docs/physics.md §5).
 #pragma once
 #include <cstdint>
 #include <vector>
