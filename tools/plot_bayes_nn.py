@@ -33,13 +33,13 @@ def plot_point(outdir, path, dpi):
     first = "program" if "program" in sampled else (sampled[0] if sampled else modes[0])
     fig, axes = plt.subplots(2, 3, figsize=(16, 9))
     sel = smp["mode"] == first
-    seen, unseen = sel & (smp["unseen"] == 0), sel & (smp["unseen"] == 1)
+    seen, unseen = sel & (smp["unseen"] == "false"), sel & (smp["unseen"] == "true")
     for ax, col, name in ((axes[0, 0], "u_aleatoric", "aleatoric U_a"), (axes[0, 1], "u_epistemic", "epistemic U_e")):
         v = smp[col][sel]
         bins = np.linspace(0, max(1e-6, np.nanmax(v)) * 1.02, 40)
         if col == "u_aleatoric":
-            ax.hist(smp[col][seen & (smp["correct"] == 1)], bins, alpha=0.6, density=True, label="seen, correct")
-            ax.hist(smp[col][seen & (smp["correct"] == 0)], bins, alpha=0.6, density=True, label="seen, wrong")
+            ax.hist(smp[col][seen & (smp["correct"] == "true")], bins, alpha=0.6, density=True, label="seen, correct")
+            ax.hist(smp[col][seen & (smp["correct"] == "false")], bins, alpha=0.6, density=True, label="seen, wrong")
         else:
             ax.hist(smp[col][seen], bins, alpha=0.6, density=True, label="seen")
         if np.any(unseen):

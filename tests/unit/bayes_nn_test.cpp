@@ -189,6 +189,21 @@ TEST_F(BayesNnInput, WidthsNotMatchingTheFeatures) {
   EXPECT_NE(e.find("32 features"), std::string::npos) << e;
 }
 
+TEST_F(BayesNnInput, FashionFolderFoundLikeADataFile) {
+  // Relative to the scenario file first, then (without its leading ../ parts) among memcarlo's shipped files.
+  fs::create_directories(dir_ / "idx");
+  const auto dir_of = [&](const std::string& d) {
+    return parse_scenario("workload: bayes_nn\nbayes_nn:\n  data: fashion_mnist\n  layers: [32, 16, 9]\n  fashion_dir: " + d + "\n",
+                          (dir_ / "s.yaml").string())
+        .spec_as<BayesNnSpec>()
+        .fashion_dir;
+  };
+  EXPECT_EQ(fs::path(dir_of("idx")), dir_ / "idx");
+  EXPECT_TRUE(fs::equivalent(dir_of("../../data/fashion-mnist-small"), fs::path(MC_TEST_DATA) / ".." / "data" / "fashion-mnist-small"));
+  const std::string e = error_of("workload: bayes_nn\nbayes_nn:\n  data: fashion_mnist\n  fashion_dir: nowhere\n");
+  EXPECT_NE(e.find("bayes_nn.fashion_dir: no such folder '" + (dir_ / "nowhere").string() + "'"), std::string::npos) << e;
+}
+
 TEST_F(BayesNnInput, GoodScenarioResolves) {
   const Scenario s = parse_scenario("workload: bayes_nn\nbayes_nn:\n  data: synthetic\n  samples: 20\n", (dir_ / "s.yaml").string());
   const BayesNnSpec& w = s.spec_as<BayesNnSpec>();

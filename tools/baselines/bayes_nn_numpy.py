@@ -78,7 +78,7 @@ def main():
     if a.json:
         print(json.dumps({"rate": rate, "peak_mb": peak, "mean_entropy": float(h.mean()), "entropy_se": se}))
     else:
-        print("numpy-baseline: %.4g sampled inferences/s (%d inputs x %d samples, peak %.0f MB, mean predictive entropy %.5f)"
+        print("numpy-baseline: %.4g sampled-inferences/s (%d inputs x %d samples, peak %.0f MB, mean predictive entropy %.5f)"
               % (rate, a.inputs, a.samples, peak, h.mean()))
 
 

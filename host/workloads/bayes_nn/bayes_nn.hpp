@@ -163,6 +163,9 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
 
 /// Mann–Whitney AUROC of scores (positives should score higher); ties count half.
 double auroc(const std::vector<double>& score, const std::vector<int>& positive);
+/// Hanley & McNeil (1982) standard error of an AUROC `a` from n_pos positives and n_neg negatives (the
+/// exponential approximation of the score distributions); NaN when a class is empty or a is NaN.
+double auroc_se(double a, double n_pos, double n_neg);
 /// ROC points (fpr, tpr), at most `points` of them.
 std::vector<std::pair<double, double>> roc_curve(const std::vector<double>& score, const std::vector<int>& positive, int points);
 /// Expected calibration error over `bins` equal-width confidence bins.

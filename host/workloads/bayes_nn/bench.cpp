@@ -106,7 +106,7 @@ int bench_bayes_nn(const BenchArgs& args) {
   if (args.baseline) {
     const std::uint64_t bn = std::min(inputs, base_inputs);
     const std::string bargs = fmt::format("--inputs {} --samples {} --sigma-rel 0.05", bn, M);
-    print_baseline("bayes_nn_numpy.py", bargs, "sampled inferences/s", fmt::format("NumPy, {} inputs x {} samples", bn, M), rate);
+    print_baseline("bayes_nn_numpy.py", bargs, "sampled-inferences/s", fmt::format("NumPy, {} inputs x {} samples", bn, M), rate);
     int rc = 0;
     const std::string out = capture(fmt::format("/usr/bin/python3 '{}/tools/baselines/bayes_nn_numpy.py' {} --json", MC_SOURCE_DIR, bargs), &rc);
     if (rc == 0) {
@@ -118,7 +118,7 @@ int bench_bayes_nn(const BenchArgs& args) {
                   static_cast<unsigned long long>(bn), h2, theirs, (h2 - theirs) / std::sqrt(se2 * se2 + their_se * their_se + 1e-30));
     }
   }
-  std::printf("bayes_nn: %.4g sampled inferences/s (%s, %d inputs x %d samples, peak %ld MB)\n", rate, backend.name.c_str(), n, M, peak_rss_mb());
+  std::printf("bayes_nn: %.4g sampled-inferences/s (%s, %d inputs x %d samples, peak %ld MB)\n", rate, backend.name.c_str(), n, M, peak_rss_mb());
   return 0;
 }
 

@@ -2,6 +2,7 @@
 // programming conditions and the trained network depend on bayes_nn.train_seed only; the point's seed draws the
 // programmed copies, the read noise and the software samples. So two seeds share the test rows and the network, and
 // differ by the sampling alone.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -33,14 +34,6 @@ std::map<std::string, Row> read_metrics(const std::string& dir) {
   std::map<std::string, Row> out;
   for (const auto& [k, v] : best) out[k] = v.second;
   return out;
-}
-
-// Hanley & McNeil (1982) standard error of an AUROC from n_pos positives and n_neg negatives.
-double auroc_se(double a, double npos, double nneg) {
-  if (!(npos > 0 && nneg > 0) || std::isnan(a)) return NAN;
-  const double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
-  const double v = (a * (1 - a) + (npos - 1) * (q1 - a * a) + (nneg - 1) * (q2 - a * a)) / (npos * nneg);
-  return std::sqrt(std::max(v, 1e-12));
 }
 
 }  // namespace
@@ -78,7 +71,7 @@ void compare_bayes_nn(const Manifest& ma, const Manifest& mb, std::vector<Compar
                          two_proportion_z(x.correct / x.seen, x.seen, y.correct / y.seen, y.seen), "z proportion"));
     // AUROC of U_e for the unseen class: Hanley-McNeil SE of each run (unpaired, conservative as above).
     if (!std::isnan(x.auroc_e) && !std::isnan(y.auroc_e)) {
-      const double sa = auroc_se(x.auroc_e, x.unseen, x.seen), sb = auroc_se(y.auroc_e, y.unseen, y.seen);
+      const double sa = std::max(auroc_se(x.auroc_e, x.unseen, x.seen), 1e-6), sb = std::max(auroc_se(y.auroc_e, y.unseen, y.seen), 1e-6);
       rows.push_back(z_row("auroc_epistemic", mode, x.auroc_e, y.auroc_e, (y.auroc_e - x.auroc_e) / std::sqrt(sa * sa + sb * sb), "z AUROC"));
     }
   }

@@ -373,6 +373,13 @@ double auroc(const std::vector<double>& score, const std::vector<int>& positive)
   return (rank_sum - npos * (npos + 1) / 2) / (npos * nneg);
 }
 
+double auroc_se(double a, double npos, double nneg) {
+  if (!(npos > 0 && nneg > 0) || std::isnan(a)) return std::nan("");
+  const double q1 = a / (2 - a), q2 = 2 * a * a / (1 + a);
+  const double v = (a * (1 - a) + (npos - 1) * (q1 - a * a) + (nneg - 1) * (q2 - a * a)) / (npos * nneg);
+  return std::sqrt(std::max(v, 0.0));
+}
+
 std::vector<std::pair<double, double>> roc_curve(const std::vector<double>& score, const std::vector<int>& positive, int points) {
   const size_t n = score.size();
   std::vector<size_t> idx(n);

@@ -23,6 +23,9 @@ const BnnMetrics* find_metric(const BnnOutcome& o, BnnMode mode, int M) {
   return best;
 }
 
+// The binomial standard error of an accuracy over the seen test points (docs/bayes_nn.md).
+double accuracy_se(const BnnMetrics& m) { return m.seen > 0 ? binomial_se(m.accuracy, m.seen) : NAN; }
+
 }  // namespace
 
 RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
@@ -38,12 +41,17 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
   progress.finish();
   const double wall = now_seconds() - t0;
 
-  CsvTable metrics({"mode", "M", "seen", "correct", "unseen", "accuracy", "ece", "auroc_aleatoric", "auroc_epistemic", "auroc_predictive",
-                    "ua_seen_mean", "ue_seen_mean", "ua_unseen_mean", "ue_unseen_mean"});
+  // Standard errors (docs/results.md, docs/bayes_nn.md): accuracy binomial over the seen test points; AUROCs
+  // Hanley-McNeil over their positives and negatives (errors vs correct seen points for U_a, unseen vs seen points
+  // for U_e and U_p). The ECE has none: a binned, biased statistic without a closed-form error.
+  CsvTable metrics({"mode", "M", "seen", "correct", "unseen", "accuracy", "accuracy_se", "ece", "auroc_aleatoric", "auroc_aleatoric_se",
+                    "auroc_epistemic", "auroc_epistemic_se", "auroc_predictive", "auroc_predictive_se", "ua_seen_mean", "ue_seen_mean",
+                    "ua_unseen_mean", "ue_unseen_mean"});
   for (const BnnMetrics& m : o.metrics)
     metrics.add_row({bnn_mode_name(m.mode), std::to_string(m.M), std::to_string(m.seen), std::to_string(m.correct), std::to_string(m.unseen),
-                     cell(m.accuracy), cell(m.ece), cell(m.auroc_a), cell(m.auroc_e), cell(m.auroc_p), cell(m.ua_seen), cell(m.ue_seen),
-                     cell(m.ua_unseen), cell(m.ue_unseen)});
+                     cell(m.accuracy), cell(accuracy_se(m)), cell(m.ece), cell(m.auroc_a), cell(auroc_se(m.auroc_a, m.errors, m.correct)),
+                     cell(m.auroc_e), cell(auroc_se(m.auroc_e, m.unseen, m.seen)), cell(m.auroc_p), cell(auroc_se(m.auroc_p, m.unseen, m.seen)),
+                     cell(m.ua_seen), cell(m.ue_seen), cell(m.ua_unseen), cell(m.ue_unseen)});
   CsvTable samples({"mode", "index", "label", "unseen", "predicted", "correct", "u_predictive", "u_aleatoric", "u_epistemic", "confidence"});
   CsvTable roc({"mode", "kind", "fpr", "tpr"});
   for (size_t k = 0; k < o.modes.size() && k < o.rows.size(); ++k) {
@@ -54,8 +62,8 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
     for (const BnnSampleRow& r : o.rows[k]) {
       const bool is_unseen = d.y_test[r.index] < 0;
       const bool ok = !is_unseen && r.predicted == d.y_test[r.index];
-      samples.add_row({name, std::to_string(r.index), std::to_string(r.label), is_unseen ? "1" : "0", std::to_string(r.predicted),
-                       ok ? "1" : "0", cell(r.up), cell(r.ua), cell(r.ue), cell(r.confidence)});
+      samples.add_row({name, std::to_string(r.index), std::to_string(r.label), bool_cell(is_unseen), std::to_string(r.predicted),
+                       bool_cell(ok), cell(r.up), cell(r.ua), cell(r.ue), cell(r.confidence)});
       ue.push_back(r.ue);
       unseen.push_back(is_unseen);
       if (!is_unseen) ua_seen.push_back(r.ua), wrong.push_back(!ok);
@@ -109,22 +117,38 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
 
   std::string layers;
   for (int n : w.layers) layers += (layers.empty() ? "" : "-") + std::to_string(n);
-  std::vector<std::string> cols = {"point", "workload", "data", "layers", "samples", "seed", "train_rows", "test_rows", "unseen_rows",
-                                   "tech_loss", "gamma_uS", "bayes_accuracy", "bayes_auroc_aleatoric"};
-  std::vector<std::string> vals = {"0", "bayes_nn", w.data == "synthetic" || w.data == "fashion_mnist" ? w.data : "csv", layers, std::to_string(M),
-                                   std::to_string(s.seed), std::to_string(d.n_train()), std::to_string(d.n_test()),
-                                   std::to_string(std::count(d.y_test.begin(), d.y_test.end(), -1)), w.tech_loss ? "true" : "false",
-                                   cell(o.report.gamma), cell(d.bayes_accuracy), cell(d.bayes_auroc_a)};
+  const long unseen_rows = std::count(d.y_test.begin(), d.y_test.end(), -1);
+  const double seen_rows = static_cast<double>(d.n_test() - unseen_rows);
+  const bool bayes_known = d.bayes_accuracy >= 0;  // synthetic data: the Bayes-optimal classifier
+  const double bayes_acc = bayes_known ? d.bayes_accuracy : NAN, bayes_auroc = bayes_known ? d.bayes_auroc_a : NAN;
+  ResultRow row = {{"workload", "bayes_nn"},
+                   {"data", w.data == "synthetic" || w.data == "fashion_mnist" ? w.data : "csv"},
+                   {"layers", layers},
+                   {"samples", std::to_string(M)},
+                   {"train_rows", std::to_string(d.n_train())},
+                   {"test_rows", std::to_string(d.n_test())},
+                   {"unseen_rows", std::to_string(unseen_rows)},
+                   {"tech_loss", bool_cell(w.tech_loss)},
+                   {"gamma_uS", cell(o.report.gamma)},
+                   {"bayes_accuracy", cell(bayes_acc)},
+                   {"bayes_accuracy_se", cell(bayes_known ? binomial_se(bayes_acc, seen_rows) : NAN)},
+                   {"bayes_auroc_aleatoric", cell(bayes_auroc)},
+                   {"bayes_auroc_aleatoric_se", cell(auroc_se(bayes_auroc, (1 - bayes_acc) * seen_rows, bayes_acc * seen_rows))}};
   for (BnnMode mode : w.modes) {
     const BnnMetrics* m = find_metric(o, mode, -1);
     const std::string n = bnn_mode_name(mode);
-    cols.insert(cols.end(), {n + "_accuracy", n + "_auroc_aleatoric", n + "_auroc_epistemic", n + "_ece"});
-    vals.insert(vals.end(), {cell(m ? m->accuracy : NAN), cell(m ? m->auroc_a : NAN), cell(m ? m->auroc_e : NAN), cell(m ? m->ece : NAN)});
+    row.insert(row.end(), {{n + "_accuracy", cell(m ? m->accuracy : NAN)},
+                           {n + "_accuracy_se", cell(m ? accuracy_se(*m) : NAN)},
+                           {n + "_auroc_aleatoric", cell(m ? m->auroc_a : NAN)},
+                           {n + "_auroc_aleatoric_se", cell(m ? auroc_se(m->auroc_a, m->errors, m->correct) : NAN)},
+                           {n + "_auroc_epistemic", cell(m ? m->auroc_e : NAN)},
+                           {n + "_auroc_epistemic_se", cell(m ? auroc_se(m->auroc_e, m->unseen, m->seen) : NAN)},
+                           {n + "_ece", cell(m ? m->ece : NAN)}});
   }
-  cols.insert(cols.end(), {"operations_per_inference", "imc_energy_pJ_per_inference_M", "programming_energy_pJ", "wall_s"});
-  vals.insert(vals.end(), {std::to_string(ops), cell(e_op * M), cell(o.program.energy), cell(wall)});
-  CsvTable results(cols);
-  results.add_row(vals);
+  row.insert(row.end(), {{"operations_per_inference", std::to_string(ops)},
+                         {"imc_energy_per_inference_M_pJ", cell(e_op * M)},
+                         {"programming_energy_pJ", cell(o.program.energy)},
+                         {"wall_s", cell(wall)}});
 
   const std::vector<std::string> files = {"results.csv", "metrics.csv", "samples.csv", "roc.csv", "weights.csv", "pairs.csv", "conditions.csv", "energy.csv"};
   out.write("metrics.csv", metrics.str());
@@ -134,7 +158,7 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
   out.write("pairs.csv", pairs.str());
   out.write("conditions.csv", conditions.str());
   out.write("energy.csv", energy.str());
-  out.write("results.csv", results.str());
+  write_results(out, s, opt, row);
   const nlohmann::ordered_json manifest = run_manifest(s, backend, wall, o.program.set_pulses, o.program.reset_pulses, 0, files);
   out.write("manifest.json", manifest.dump(2) + "\n");
 

@@ -2,11 +2,14 @@
 // widths that do not match their features are input errors before anything runs) and what `validate` prints.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 #include "data/dataset.hpp"
 #include "scenario/resolver.hpp"
+#include "scenario/search_path.hpp"
 #include "workloads/bayes_nn/bayes_nn.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
@@ -26,7 +29,7 @@ class BayesNnWorkload final : public Workload {
       text_key("bayes_nn.test_data", "", "CSV data: a test CSV; empty: a stratified split of data by test_fraction."),
       num_key("bayes_nn.test_fraction", Dimension::kNone, "0.25", 0.01, 0.9, "CSV data without test_data: the test share of each class."),
       integer_key("bayes_nn.unseen_class", "-1", -1, 1e6, "The class held out of training and shown at test (original class id); -1: the last class."),
-      text_key("bayes_nn.fashion_dir", "", "fashion_mnist: the folder of the IDX files; empty: $MC_FASHION_MNIST, else /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist)."),
+      text_key("bayes_nn.fashion_dir", "", "fashion_mnist: the folder of the IDX files (relative to the scenario file, then under MC_DATA_PATH and memcarlo's data, like data files); empty: $MC_FASHION_MNIST, else /usr/share/datasets/fashion-mnist (Debian package dataset-fashion-mnist)."),
       integer_key("bayes_nn.fashion_train", "0", 0, 1e6, "fashion_mnist: training images used (the first ones); 0: all."),
       integer_key("bayes_nn.fashion_test", "0", 0, 1e6, "fashion_mnist: test images used (the first ones); 0: all."),
       integer_key("bayes_nn.features", "32", 1, 256, "synthetic: dimensions; fashion_mnist: principal components kept (PCA on the seen training images)."),
@@ -77,13 +80,23 @@ class BayesNnWorkload final : public Workload {
     w.test_data = r.data_file("bayes_nn.test_data");
     w.test_fraction = r.number("bayes_nn.test_fraction");
     w.unseen_class = static_cast<int>(r.number("bayes_nn.unseen_class"));
-    // A folder, relative to the scenario file (data_file wants a file).
+    // A folder, found like a data file (scenario/search_path.hpp): relative to the scenario file, then under each
+    // folder of $MC_DATA_PATH (without leading ../ parts, then by name), then among memcarlo's shipped files.
     if (const std::string dir = r.choice("bayes_nn.fashion_dir"); !dir.empty()) {
-      std::filesystem::path p(dir);
-      if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
-      if (!std::filesystem::is_directory(p))
-        throw InputError(r.mark("bayes_nn.fashion_dir"), "bayes_nn.fashion_dir", "no such folder '" + p.string() + "'");
-      w.fashion_dir = p.string();
+      namespace fs = std::filesystem;
+      const fs::path p(dir);
+      const fs::path beside = p.is_relative() ? fs::path(r.file()).parent_path() / p : p;
+      std::vector<fs::path> candidates = {beside};
+      if (p.is_relative()) {
+        const fs::path inner = without_leading_parents(p);
+        for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) candidates.insert(candidates.end(), {f / inner, f / p.filename()});
+        if (!shipped_root().empty()) candidates.insert(candidates.end(), {shipped_root() / inner, shipped_root() / "data" / p.filename()});
+      }
+      const auto found = std::find_if(candidates.begin(), candidates.end(), [](const fs::path& c) { return fs::is_directory(c); });
+      if (found == candidates.end())
+        throw InputError(r.mark("bayes_nn.fashion_dir"), "bayes_nn.fashion_dir",
+                         "no such folder '" + beside.string() + "'" + (p.is_relative() ? " (nor under MC_DATA_PATH or memcarlo's data)" : ""));
+      w.fashion_dir = found->string();
     }
     w.fashion_train = static_cast<int>(r.number("bayes_nn.fashion_train"));
     w.fashion_test = static_cast<int>(r.number("bayes_nn.fashion_test"));
@@ -189,7 +202,7 @@ class BayesNnWorkload final : public Workload {
     s.spec = std::move(w);
   }
 
-  const char* work_unit() const override { return "sampled inferences"; }
+  const char* work_unit() const override { return "sampled-inferences"; }
   double work(const Scenario& s) const override {
     const BayesNnSpec& w = s.spec_as<BayesNnSpec>();
     const double n_test = w.data == "synthetic" ? static_cast<double>(w.classes) * w.test_per_class
