@@ -7,7 +7,10 @@ shifted by one pixel), written by hand; they are not the paper's exact pixels, s
 points (notes/neural-workloads.md B1). The 640 test patterns are every single-pixel flip of every training
 pattern (40 x 16), as in the paper. Pixels: 1 = black, 0 = white; the workload maps them to +-0.2 V.
 
-Usage: make_letters.py  (writes letters.csv and letters_test.csv beside this file)
+The 3-class subset (A, T, V: labels 0-2, the same rows without the X patterns) is written as letters3.csv and
+letters3_test.csv for the paper's in-situ experiment on three classes.
+
+Usage: make_letters.py  (writes letters.csv, letters_test.csv, letters3.csv and letters3_test.csv beside this file)
 """
 import os
 
@@ -54,17 +57,21 @@ def main():
         assert key not in seen, f"duplicate pattern {p} (class {label})"
         seen.add(key)
     header = ",".join(f"pixel_{r}_{c}" for r in range(4) for c in range(4)) + ",label\n"
-    with open(os.path.join(here, "letters.csv"), "w") as f:
-        f.write(header)
-        for p, label in train:
-            f.write(",".join(map(str, p)) + f",{label}\n")
-    with open(os.path.join(here, "letters_test.csv"), "w") as f:
-        f.write(header)
-        for p, label in train:
-            for k in range(16):
-                q = list(p)
-                q[k] = 1 - q[k]
-                f.write(",".join(map(str, q)) + f",{label}\n")
+    for name, classes in (("letters", 4), ("letters3", 3)):
+        with open(os.path.join(here, name + ".csv"), "w") as f:
+            f.write(header)
+            for p, label in train:
+                if label < classes:
+                    f.write(",".join(map(str, p)) + f",{label}\n")
+        with open(os.path.join(here, name + "_test.csv"), "w") as f:
+            f.write(header)
+            for p, label in train:
+                if label >= classes:
+                    continue
+                for k in range(16):
+                    q = list(p)
+                    q[k] = 1 - q[k]
+                    f.write(",".join(map(str, q)) + f",{label}\n")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,12 @@
 OUTDIR of one point: OUTDIR/chips.csv (mode, test_accuracy, ...), OUTDIR/modes.csv and
 OUTDIR/conductance_map.csv -> OUTDIR/crossbar_mlp.png: test-accuracy distributions per mode with the paper's
 values marked, and the conductance maps of chip 0 (target vs programmed, stuck devices marked).
-OUTDIR of a sweep (sub-folders of points, e.g. configs/scenarios/crossbar_line_resistance.yaml): also
-OUTDIR/crossbar_mlp_sweep.png, median test accuracy per mode against the swept contact and wire resistance.
+OUTDIR of a sweep (e.g. configs/scenarios/crossbar_line_resistance.yaml or crossbar_ablation.yaml):
+OUTDIR/crossbar_mlp_sweep.png from OUTDIR/results.csv alone, mean test accuracy (+-1 SE over chips) per mode
+against contact and wire resistance, or per sweep point.
 Needs only csv, json, numpy and matplotlib.
 """
 import argparse
-import json
 import os
 import sys
 
@@ -48,6 +48,7 @@ def plot_point(outdir, path, dpi):
     ax.set_title("test accuracy per mode")
     map_path = os.path.join(outdir, "conductance_map.csv")
     if os.path.isfile(map_path):
+        # Tiles of a layer sit at their place in the layer's layout (row blocks, output blocks side by side).
         cmap = read_csv(map_path, ["layer", "row", "col", "target_uS", "programmed_uS", "stuck"])
         layer0 = cmap["layer"] == 0
         rows, cols = int(cmap["row"][layer0].max()) + 1, int(cmap["col"][layer0].max()) + 1
@@ -70,31 +71,67 @@ def plot_point(outdir, path, dpi):
 
 
 def plot_sweep(outdir, path, dpi):
+    """A sweep from its results.csv alone (one row per point, every mode's accuracies with their SE): mean test
+    accuracy against contact resistance (one line per wire resistance and mode) when the sweep varies line
+    resistance only, else one group of bars per point (e.g. crossbar_ablation.yaml)."""
     import matplotlib.pyplot as plt
-    points = []
-    root = os.path.join(outdir, "points") if os.path.isdir(os.path.join(outdir, "points")) else outdir
-    for d in sorted(os.listdir(root)):
-        sub = os.path.join(root, d)
-        if os.path.isfile(os.path.join(sub, "modes.csv")) and os.path.isfile(os.path.join(sub, "results.csv")):
-            res = read_csv(os.path.join(sub, "results.csv"), ["r_contact_ohm", "r_wire_ohm"])
-            modes = read_csv(os.path.join(sub, "modes.csv"), ["mode", "test_accuracy_median"])
-            points.append((float(res["r_contact_ohm"][0]), float(res["r_wire_ohm"][0]), modes))
-    if not points:
+    res_path = os.path.join(outdir, "results.csv")
+    if not os.path.isfile(res_path):
         return False
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for wire in sorted(set(p[1] for p in points)):
-        sel = sorted([p for p in points if p[1] == wire], key=lambda p: p[0])
-        for i, m in enumerate(["software"] + MODES):
-            xs, ys = [], []
-            for rc, _, modes in sel:
-                if m in list(modes["mode"]):
-                    xs.append(rc)
-                    ys.append(100 * float(modes["test_accuracy_median"][list(modes["mode"]).index(m)]))
-            if xs:
-                ax.plot(xs, ys, "o-", color="C%d" % i, alpha=0.4 + 0.6 * (wire == max(p[1] for p in points)),
-                        label="%s, wire %g ohm" % (m, wire))
-    ax.set_xlabel("contact resistance per line end (ohm)")
-    ax.set_ylabel("median test accuracy (%)")
+    res = read_csv(res_path, ["point", "status", "r_contact_ohm", "r_wire_ohm", "software_test_accuracy"])
+    ok = res["status"] == "ok"
+    if not np.any(ok):
+        fail("%s: no point finished" % res_path)
+    modes = ["software"] + [m for m in MODES if m + "_test_accuracy" in res]
+    with open(res_path) as f:
+        header = f.readline().strip().split(",")
+    swept = header[header.index("status") + 1:header.index("seed")] if "seed" in header else []
+    line_only = swept and all(c in ("crossbar_mlp.r_contact", "crossbar_mlp.r_wire") for c in swept)
+
+    def acc(m, sel):
+        if m == "software":
+            return 100 * res["software_test_accuracy"][sel].astype(float), np.zeros(int(np.sum(sel)))
+        return 100 * res[m + "_test_accuracy"][sel].astype(float), 100 * res[m + "_test_accuracy_se"][sel].astype(float)
+
+    if line_only:
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        wires = sorted(set(res["r_wire_ohm"][ok].astype(float)))
+        for w_i, wire in enumerate(wires):
+            sel = ok & (res["r_wire_ohm"].astype(float) == wire)
+            order = np.argsort(res["r_contact_ohm"][sel].astype(float))
+            x = res["r_contact_ohm"][sel].astype(float)[order]
+            for i, m in enumerate(modes):
+                y, se = acc(m, sel)
+                ax.errorbar(x, y[order], yerr=se[order], fmt="o-" if w_i == len(wires) - 1 else "s--", color="C%d" % i,
+                            capsize=2, label="%s, wire %g ohm" % (m, wire))
+        for i, m in enumerate(modes):
+            ax.axhline(100 * PAPER[m], color="C%d" % i, ls=":", lw=0.8)
+        ax.set_xlabel("contact resistance per line end (ohm)")
+        ax.set_ylabel("mean test accuracy over chips (%, +-1 SE)")
+        ax.set_title("accuracy vs line resistance (dotted: paper)")
+    else:
+        fig, ax = plt.subplots(figsize=(max(6.5, 1.4 * int(np.sum(ok))), 4.8))
+        idx = np.where(ok)[0]
+        labels = []
+        for k in idx:
+            parts = []
+            for c in swept:  # the keys this point sets (a point of a list sweep leaves the others empty)
+                v = res[c][k]
+                if isinstance(v, str) and v != "":
+                    parts.append("%s=%s" % (c.split(".")[-1], v))
+                elif not isinstance(v, str) and not np.isnan(v):
+                    parts.append("%s=%g" % (c.split(".")[-1], v))
+            labels.append("\n".join(parts) if parts else "point %d" % int(res["point"][k]))
+        width = 0.8 / len(modes)
+        for i, m in enumerate(modes):
+            y, se = acc(m, ok)
+            ax.bar(np.arange(len(idx)) + (i - (len(modes) - 1) / 2) * width, y, width, yerr=se, capsize=2, color="C%d" % i, label=m)
+        ax.set_xticks(np.arange(len(idx)))
+        ax.set_xticklabels(labels, fontsize=6)
+        lo = min(np.nanmin(acc(m, ok)[0]) for m in modes)
+        ax.set_ylim(max(0, lo - 5), 100)
+        ax.set_ylabel("mean test accuracy over chips (%, +-1 SE)")
+        ax.set_title("accuracy per sweep point")
     ax.legend(fontsize=6)
     fig.tight_layout()
     save_figure(fig, path, dpi)

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "circuit/driver.hpp"
 #include "crossbar/circuit.hpp"
 
 namespace mc {
@@ -172,6 +173,35 @@ TEST(CrossbarCircuit, TransferMatrixReproducesEverySolve) {
   const std::vector<double> v = random_inputs(m, 20);
   const std::vector<double> x = s.solve(v.data());
   EXPECT_LT(s.kcl_residual(x.data(), v.data()) * 1e-6, 1e-12);
+}
+
+// The many-chip ideal MVM driver (the CPU twin of the CUDA kernel) against each chip's transfer matrix without
+// line resistance, pattern by pattern.
+TEST(CrossbarCircuit, ManyChipIdealMvmEqualsEachChipsTransferMatrix) {
+  const int m = 9, n = 7, patterns = 5;
+  const std::uint64_t chips = 4;
+  std::vector<float> G;
+  for (std::uint64_t c = 0; c < chips; ++c) {
+    const std::vector<float> g = random_array(m, n, 30 + static_cast<unsigned>(c));
+    G.insert(G.end(), g.begin(), g.end());
+  }
+  std::vector<double> V;
+  for (int p = 0; p < patterns; ++p) {
+    const std::vector<double> v = random_inputs(m, 40 + p);
+    V.insert(V.end(), v.begin(), v.end());
+  }
+  std::vector<double> out(chips * patterns * n);
+  ideal_mvm_chips_cpu(G.data(), m, n, chips, V.data(), patterns, out.data(), 2);
+  CrossbarSolver s(CrossbarGeometry{m, n, 0.0, 0.0, 0.0, 0.0, true});
+  for (std::uint64_t c = 0; c < chips; ++c) {
+    const std::vector<double> T = crossbar_transfer(s, G.data() + c * m * n);
+    for (int p = 0; p < patterns; ++p)
+      for (int j = 0; j < n; ++j) {
+        double t = 0.0;
+        for (int i = 0; i < m; ++i) t += T[j * m + i] * V[p * m + i];
+        EXPECT_NEAR(out[(c * patterns + p) * n + j], t, 1e-12 * std::fabs(t));
+      }
+  }
 }
 
 }  // namespace

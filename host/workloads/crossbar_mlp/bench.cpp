@@ -6,13 +6,16 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <cstdio>
 #include <fmt/format.h>
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
+#include "circuit/driver.hpp"
 #include "crossbar/circuit.hpp"
 #include "io/command.hpp"
 #include "io/progress.hpp"
@@ -71,6 +74,33 @@ double solve_chips(std::uint64_t chips, int rows, int cols, int n_inputs, double
   return total;
 }
 
+#if defined(MC_HAVE_CUDA)
+// Without line resistance a chip is its conductance matrix: the ideal MVM of every chip and pattern on GPU
+// `gpu` (kernels/cuda/crossbar.cu), in batches of chips whose outputs fit in 256 MB; returns the same checksum.
+double ideal_chips_cuda(int gpu, std::uint64_t chips, int rows, int cols, int n_inputs) {
+  const std::vector<double> V = bench_inputs(n_inputs, rows);
+  const std::uint64_t per_chip = static_cast<std::uint64_t>(n_inputs) * cols;
+  const std::uint64_t batch = std::max<std::uint64_t>(1, (256ULL << 20) / (per_chip * sizeof(double)));
+  const size_t n = static_cast<size_t>(rows) * cols;
+  std::vector<float> G;
+  std::vector<double> out;
+  double total = 0.0;
+  for (std::uint64_t c0 = 0; c0 < chips; c0 += batch) {
+    const std::uint64_t b = std::min(batch, chips - c0);
+    G.resize(b * n);
+    out.resize(b * per_chip);
+    for (std::uint64_t c = 0; c < b; ++c) bench_conductances(c0 + c, rows, cols, G.data() + c * n);
+    ideal_mvm_chips_cuda(gpu, G.data(), rows, cols, b, V.data(), n_inputs, out.data());
+    for (std::uint64_t c = 0; c < b; ++c) {  // per chip, then in chip order: the CPU's summation order
+      double s = 0.0;
+      for (std::uint64_t k = 0; k < per_chip; ++k) s += out[c * per_chip + k];
+      total += s;
+    }
+  }
+  return total;
+}
+#endif
+
 }  // namespace
 
 int bench_crossbar_mlp(const BenchArgs& args) {
@@ -83,8 +113,27 @@ int bench_crossbar_mlp(const BenchArgs& args) {
   if (rows < 1 || cols < 1 || rows > 4096 || cols > 4096) throw InputError("--rows, --cols: expected 1 to 4096");
   if (n_inputs < 1) throw InputError("--inputs: expected >= 1");
   const Backend backend = choose_backend(args.backend, args.threads);
+#if defined(MC_HAVE_CUDA)
+  if (backend.kind == Backend::kCuda && r_contact == 0 && r_wire == 0) {
+    // The ideal MVM of many chips on the GPU, checked against the CPU's checksum of the same chips.
+    ideal_chips_cuda(backend.gpu, std::min<std::uint64_t>(chips, 8), rows, cols, n_inputs);  // warm-up
+    const double t0 = now_seconds();
+    const double sum = ideal_chips_cuda(backend.gpu, chips, rows, cols, n_inputs);
+    const double dt = now_seconds() - t0;
+    const double t1 = now_seconds();
+    const double cpu = solve_chips(chips, rows, cols, n_inputs, 0, 0, args.threads);
+    const double dt_cpu = now_seconds() - t1;
+    std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
+    std::printf("crossbar_mlp ideal MVM: %.4g chips/s on the GPU (%llu chips of %dx%d, %d inputs, checksum %.12g), "
+                "%.4g chips/s on the CPU (checksum %.12g, relative difference %.2g)\n",
+                static_cast<double>(chips) / dt, static_cast<unsigned long long>(chips), rows, cols, n_inputs, sum,
+                static_cast<double>(chips) / dt_cpu, cpu, std::fabs(sum - cpu) / std::max(1e-300, std::fabs(cpu)));
+    return 0;
+  }
+#endif
   if (backend.kind != Backend::kCpu)
-    std::printf("note: the crossbar solve runs on the CPU (Eigen sparse LDLT); no CUDA path yet\n");
+    std::printf("note: the nodal solve with line resistance runs on the CPU (Eigen sparse LDLT); the GPU runs the ideal MVM "
+                "(--contact-ohm 0 --wire-mohm 0)\n");
   solve_chips(std::min<std::uint64_t>(chips, 8), rows, cols, n_inputs, r_contact, r_wire, args.threads);  // warm-up
   const double t0 = now_seconds();
   const double checksum = solve_chips(chips, rows, cols, n_inputs, r_contact, r_wire, args.threads);

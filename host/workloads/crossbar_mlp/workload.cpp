@@ -31,9 +31,10 @@ class CrossbarMlpWorkload final : public Workload {
       text_key("crossbar_mlp.modes", "software,ex_situ,hardware_aware", "Comma list of software, ex_situ, hardware_aware, in_situ."),
       integer_key("crossbar_mlp.chips", "100", 1, 1e9, "Monte Carlo chips, each programmed afresh."),
       integer_key("crossbar_mlp.max_array", "64", 2, 4096, "Largest rows or columns of one array (a layer's array is inputs+1 by 2 outputs)."),
+      choice_key("crossbar_mlp.tiling", {"true", "false"}, "true", "Split a layer larger than max_array into tiles (row blocks whose currents add at the neuron, output blocks), each its own array with its own lines; false: refuse such a layer."),
       num_key("crossbar_mlp.v_in", Dimension::kVoltage, "0.2 V", 1e-3, 10, "Input and hidden-output amplitude (paper: 0.2 V)."),
-      num_key("crossbar_mlp.slope", Dimension::kNone, "1", 1e-6, 1e6, "Neuron gain per uA of differential current (paper: 1e6 /A = 1 /uA)."),
-      num_key("crossbar_mlp.train_slope", Dimension::kNone, "0.1", 1e-6, 1e6, "Neuron gain per uA used in training (memcarlo's choice; weights then use the conductance range)."),
+      num_key("crossbar_mlp.slope", Dimension::kNone, "0.1", 1e-6, 1e6, "Neuron gain per uA of differential current, in training and on the chip (one neuron; the paper's op-amp: 1e6 /A = 1 /uA)."),
+      choice_key("crossbar_mlp.reads", {"fixed", "fresh"}, "fixed", "How a programmed chip is read when it classifies: fixed: one read per chip (read noise frozen); fresh: every array read anew for every input pattern (its circuit solved per pattern)."),
       choice_key("crossbar_mlp.mapping", {"pair", "reference"}, "pair", "pair: G+ - G- with the smaller at g_lo; reference: G - G_ref against a reference column."),
       num_key("crossbar_mlp.g_lo", Dimension::kConductance, "10 uS", 1e-6, 1e7, "Lower end of the working range (paper: 10 uS)."),
       num_key("crossbar_mlp.g_hi", Dimension::kConductance, "100 uS", 1e-6, 1e7, "Upper end of the working range (paper: 100 uS)."),
@@ -52,7 +53,7 @@ class CrossbarMlpWorkload final : public Workload {
       num_key("crossbar_mlp.disturb", Dimension::kNone, "0.01", 0, 1, "Half-select disturb: fraction of the way to g_hi (SET) or g_lo (RESET) per pulse, for devices below half threshold; 0: off."),
       num_key("crossbar_mlp.r_contact", Dimension::kNone, "400", 0, 1e6, "Contact (terminal) resistance at each line end, ohm (paper: about 800 ohm pad to pad)."),
       num_key("crossbar_mlp.r_wire", Dimension::kNone, "0.5", 0, 1e6, "Wire resistance per cell segment, ohm."),
-      integer_key("crossbar_mlp.epochs", "2000", 1, 1e7, "Software training epochs (full batch, Adam, MSE)."),
+      integer_key("crossbar_mlp.epochs", "1000", 1, 1e7, "Software training epochs (full batch, Adam, MSE)."),
       num_key("crossbar_mlp.learning_rate", Dimension::kNone, "2", 1e-9, 1e6, "Adam step, uS of weight."),
       num_key("crossbar_mlp.init_scale", Dimension::kNone, "80", 1e-6, 1e6, "Initial weights uniform in +-init_scale/sqrt(inputs+1), uS."),
       integer_key("crossbar_mlp.train_seed", "1", 0, 4294967295.0, "Seed of the software network's initial weights."),
@@ -87,9 +88,10 @@ class CrossbarMlpWorkload final : public Workload {
     if (w.modes.empty()) throw InputError(r.mark("crossbar_mlp.modes"), "crossbar_mlp.modes", "names no mode");
     w.chips = static_cast<std::uint64_t>(r.number("crossbar_mlp.chips"));
     w.max_array = static_cast<int>(r.number("crossbar_mlp.max_array"));
+    w.tiling = r.choice("crossbar_mlp.tiling") == "true";
     w.v_in = static_cast<float>(r.number("crossbar_mlp.v_in"));
     w.slope = static_cast<float>(r.number("crossbar_mlp.slope"));
-    w.train_slope = static_cast<float>(r.number("crossbar_mlp.train_slope"));
+    w.reads = r.choice("crossbar_mlp.reads") == "fresh" ? MlpReads::kFresh : MlpReads::kFixed;
     ArrayParams& p = w.array;
     p.mapping = r.choice("crossbar_mlp.mapping") == "pair" ? ArrayMapping::kPair : ArrayMapping::kReference;
     p.g_lo = static_cast<float>(r.number("crossbar_mlp.g_lo"));
@@ -138,11 +140,12 @@ class CrossbarMlpWorkload final : public Workload {
     if (w.layers.size() < 2 || w.layers.front() != features || w.layers.back() != classes)
       throw InputError(r.mark("crossbar_mlp.layers"), "crossbar_mlp.layers",
                        fmt::format("must start with the data's {} features and end with its {} classes", features, classes));
-    for (size_t l = 0; l + 1 < w.layers.size(); ++l) {
+    for (size_t l = 0; l + 1 < w.layers.size() && !w.tiling; ++l) {
       const int rows = w.layers[l] + 1, cols = mapped_columns(p.mapping, w.layers[l + 1]);
       if (rows > w.max_array || cols > w.max_array)
-        throw InputError(r.mark("crossbar_mlp.layers"), "crossbar_mlp.layers",
-                         fmt::format("layer {} needs a {}x{} array, larger than crossbar_mlp.max_array = {} (tiling is not implemented yet)",
+        throw InputError(r.mark("crossbar_mlp.tiling"), "crossbar_mlp.tiling",
+                         fmt::format("is false, but layer {} needs a {}x{} array, larger than crossbar_mlp.max_array = {}; "
+                                     "allow tiling (true) or raise max_array",
                                      l + 1, rows, cols, w.max_array));
     }
     // A user's weights, one file per layer.
@@ -169,6 +172,14 @@ class CrossbarMlpWorkload final : public Workload {
     rows.push_back({"network", layers});
     rows.push_back({"modes", modes});
     rows.push_back({"chips", std::to_string(w.chips)});
+    std::string arrays;
+    const std::vector<std::vector<Tile>> tiles = layer_tiles(w);
+    for (const std::vector<Tile>& t : tiles) {
+      int rmax = 0, cmax = 0;
+      for (const Tile& x : t) rmax = std::max(rmax, x.rows), cmax = std::max(cmax, x.cols);
+      arrays += fmt::format("{}{} x {}x{}", arrays.empty() ? "" : ", ", t.size(), rmax, cmax);
+    }
+    rows.push_back({"arrays per layer (tiles, largest)", arrays});
     rows.push_back({"tolerance / contact / wire", fmt::format("{:.3g} / {:.4g} ohm / {:.4g} ohm", w.array.tolerance, w.r_contact, w.r_wire)});
   }
 
