@@ -6,7 +6,7 @@
 #include "scenario/scenario.hpp"
 #include "workloads/workload.hpp"
 
-#define MC_WORKLOADS(X) X(endurance) X(write_verify) X(mcmc) X(bayes_machine) X(crossbar_mlp) X(bnn)
+#define MC_WORKLOADS(X) X(endurance) X(write_verify) X(mcmc) X(bayes_machine) X(crossbar_mlp) X(bayes_nn) X(bnn)
 
 namespace mc {
 

@@ -32,6 +32,12 @@ constexpr std::uint32_t kArrayPulse = 22;      ///< in-situ fixed-amplitude puls
 constexpr std::uint32_t kTrainInit = 23;       ///< initial weights of host training: counter {layer, weight/4, 0}
 // memcarlo fit (ids 30-39).
 constexpr std::uint32_t kFitRepeatRead = 30;  ///< simulated measurements: repeated reads of one state, counter {device, cycle, repeat}
+// bayes_nn (ids 40-49).
+constexpr std::uint32_t kBayesNnProgram = 40;   ///< programming a device to a (µ, σ) condition: counter {device, 0, 0}
+constexpr std::uint32_t kBayesNnRead = 41;      ///< fresh read noise of a sampled inference: counter {inference, weight, 0}
+constexpr std::uint32_t kBayesNnTrain = 42;     ///< Bayes-by-backprop: shuffles {epoch, 0, 0}, weight noise {step, weight/4, 1}, init {layer, weight/4, 2}
+constexpr std::uint32_t kBayesNnSoftware = 43;  ///< ideal software weight samples: counter {sample, weight/4, 0}
+constexpr std::uint32_t kBayesNnData = 44;      ///< the synthetic 9 + 1-class generator: counter {row, feature/4, draw}
 // bnn (ids 50-59).
 constexpr std::uint32_t kBnnFlip = 50;       ///< flip masks fixed at programming (explicit BER): counter {chip, layer, draw}
 constexpr std::uint32_t kBnnReadFlip = 51;   ///< flips drawn per read (per test image): counter {image, chip·layers + layer, draw}

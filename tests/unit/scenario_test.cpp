@@ -97,7 +97,7 @@ TEST(ScenarioErrors, ExactMessages) {
   EXPECT_EQ(error_of(w + "endurance:\n\tdevices: 10\n"),
             "test.yaml:3:1: error: tab character in indentation (YAML indents with spaces)");
   EXPECT_EQ(error_of("workload: endurence\n"),
-            "test.yaml:1:11: error: workload: expected one of endurance, write_verify, mcmc, bayes_machine, crossbar_mlp, bnn, got 'endurence' (did you mean 'endurance'?)");
+            "test.yaml:1:11: error: workload: expected one of endurance, write_verify, mcmc, bayes_machine, crossbar_mlp, bayes_nn, bnn, got 'endurence' (did you mean 'endurance'?)");
   EXPECT_EQ(error_of(w + "endurance:\n  devices: 11\n"),
             "test.yaml:3:12: error: endurance.devices: must be even: devices are simulated as 2T2R pairs, got 11");
   EXPECT_EQ(error_of(w + "seed: 1.5\n"), "test.yaml:2:7: error: seed: expected an integer, got '1.5'");

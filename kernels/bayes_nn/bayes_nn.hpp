@@ -1,0 +1,295 @@
+// Bayesian neural networks whose weight samples are memristor conductances (notes/neural-workloads.md part C;
+// Bonnet et al., Nat. Commun. 2023; Lin et al., Nat. Mach. Intell. 2023). Written once for every backend: the
+// programming of one device to a programming condition, the sampled forward pass of a network stored as
+// differential pairs G⁺ − G⁻ with fresh read noise on every MVM, the operation count, and the uncertainty
+// decomposition U_p = U_a + U_e.
+// Units: conductance µS, current µA, voltage V, energy pJ; weights w = (G⁺ − G⁻)/γ with γ in µS per weight unit.
+#pragma once
+#include <cstdint>
+
+#include "common/rng.hpp"
+#include "common/streams.hpp"
+#include "device/rram.hpp"
+#include "endurance/write_verify.hpp"
+
+namespace mc {
+
+constexpr int kBnnMaxLayers = 4;    ///< weight layers of a network on the sampled-forward path
+constexpr int kBnnMaxWidth = 256;   ///< largest layer (inputs, hidden units or classes)
+
+/// Operations of one sampled inference: every weight is two devices, each a multiply and an add, so
+/// 4·Σ n_in·n_out (bias lines not counted) — 2,624 for 32-16-9 [Bonnet 2023].
+MC_HD long bnn_operations(const int* sizes, int n_layers) {
+  long ops = 0;
+  for (int l = 0; l < n_layers; ++l) ops += 4L * sizes[l] * sizes[l + 1];
+  return ops;
+}
+
+/// Device reads of one sampled inference: both devices of every weight, bias rows included.
+MC_HD long bnn_device_reads(const int* sizes, int n_layers) {
+  long reads = 0;
+  for (int l = 0; l < n_layers; ++l) reads += 2L * (sizes[l] + 1) * sizes[l + 1];
+  return reads;
+}
+
+/// How a device is programmed to one condition of the (µ, σ) table.
+enum class BnnCondition : int {
+  kReset = 0,        ///< one RESET: the device's HRS distribution
+  kOneShot = 1,      ///< one RESET then one SET at the compliance of the target (no verify)
+  kWriteVerify = 2,  ///< write-and-verify to the target within a tolerance (kernels/endurance/write_verify.hpp)
+  kMeasured = 3,     ///< a user's measured (µ, σ): the conductance is drawn from N(µ, σ), clamped to [g_min, g_max]
+};
+
+struct BnnConditionSpec {
+  BnnCondition kind;
+  float target;  ///< µS: the target (one-shot, write-verify) or the measured µ
+  float sigma;   ///< µS: the measured σ (kMeasured only)
+};
+
+struct BnnProgramParams {
+  DeviceModel model;
+  float tolerance;  ///< write-verify relative band
+  std::uint32_t max_pulses;
+  PulseLaw law;
+  float start_fraction, step;
+  std::uint32_t seed;
+};
+
+struct BnnProgramCounts {
+  std::uint64_t set_pulses, reset_pulses, reads;
+  double energy;  ///< pJ
+};
+
+/// Program fresh device `device` (its d2d draw from kernels/device) to condition c; returns the conductance (µS).
+/// Draws: the d2d factors (stream kDeviceToDevice), one Philox call on stream kBayesNnProgram, counter
+/// {device, 0, 0}, for the one-shot SET or RESET, and write_verify's own stream for write-and-verify.
+/// A device whose forming failed stays at its stuck conductance.
+MC_HD float bnn_program_device(const BnnProgramParams& p, const BnnConditionSpec& c, std::uint64_t device,
+                               BnnProgramCounts* counts) {
+  const DeviceModel& m = p.model;
+  const float nominal = c.kind == BnnCondition::kReset || c.kind == BnnCondition::kMeasured ? m.g_min + 1.0f : c.target;
+  const float i_c = compliance_for(m, nominal);
+  const DeviceDraw d = draw_device(m, p.seed, device, i_c);
+  const F32x4 z = normals(philox(RngKey{p.seed, stream::kBayesNnProgram}, device, 0, 0));
+  if (c.kind == BnnCondition::kMeasured) return clampf(c.target + c.sigma * z.v[0], m.g_min, m.g_max);
+  if (!d.formed) return d.stuck_g;
+  if (c.kind == BnnCondition::kReset) {
+    counts->reset_pulses += 1;
+    counts->energy += reset_energy(m);
+    return program_reset(m, d, 0.0f, z.v[0]);
+  }
+  if (c.kind == BnnCondition::kOneShot) {
+    counts->reset_pulses += 1;
+    counts->set_pulses += 1;
+    counts->energy += reset_energy(m) + set_energy(m, i_c);
+    return program_set(m, d, i_c, 0.0f, z.v[0]);
+  }
+  WriteVerifyParams wv;
+  wv.model = m;
+  wv.target = c.target;
+  wv.tolerance = p.tolerance;
+  wv.max_pulses = p.max_pulses;
+  wv.law = p.law;
+  wv.start_fraction = p.start_fraction;
+  wv.step = p.step;
+  wv.seed = p.seed;
+  const WriteVerifyOutcome o = write_verify(wv, device);
+  counts->set_pulses += o.set_pulses;
+  counts->reset_pulses += o.reset_pulses;
+  counts->reads += o.reads;
+  counts->energy += o.energy;
+  return o.g_final;
+}
+
+/// A network programmed on device pairs: layer l holds (n_l + 1) × n_{l+1} pairs, row-major, bias row last.
+struct BnnDeviceNet {
+  int n_layers;
+  int sizes[kBnnMaxLayers + 1];
+  const float* g_plus[kBnnMaxLayers];
+  const float* g_minus[kBnnMaxLayers];
+  float gamma;  ///< µS per weight unit
+  float bias_input;
+  DeviceModel model;
+  std::uint32_t seed;
+};
+
+/// Read-noise counter of weight (layer l, row i, output k): step (l·2^16 + i)·64 + k/4 (Gaussian: one normal per
+/// weight, four weights per Philox call) or k/2 with draw 1 (Laplace: two uniforms per weight, two per call).
+MC_HD std::uint64_t bnn_noise_step(int l, int i, int k, int per_call) {
+  return ((static_cast<std::uint64_t>(l) << 16) + static_cast<std::uint64_t>(i)) * 128 + static_cast<std::uint64_t>(k / per_call);
+}
+
+/// S sampled inferences, lane s of input xrow[s] (n_0 values) with inference id first + s, with read noise N drawn fresh on
+/// every read: logits (S × n_L). Hidden units are ReLU, clipped at `clip` when clip > 0 (Bonnet's 3-bit
+/// re-quantised activations are a clipped ReLU). Read noise of a weight's two devices, stream kBayesNnRead, counter
+/// {inference, bnn_noise_step, draw}:
+/// - Gaussian (σ = read_sigma_rel·G per device): the pair's read G⁺ − G⁻ is N(G⁺ − G⁻, σ_rel²·(G⁺² + G⁻²)), drawn
+///   as one normal (the sum of two independent normals, exact in distribution);
+/// - Laplace (b(I) per device, Lin 2023): each device read separately (two uniforms; the difference of two Laplace
+///   variables is not Laplace).
+/// The loop over the S samples is innermost so that it vectorizes across samples.
+template <ReadNoise N, int S>
+MC_HD void bnn_read_forward_block(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
+  float a[kBnnMaxWidth][S], b[kBnnMaxWidth][S];  // unit-major: the S samples of a unit are contiguous
+  for (int i = 0; i < net.sizes[0]; ++i)
+    for (int s = 0; s < S; ++s) a[i][s] = xrow[s][i];
+  const RngKey key{net.seed, stream::kBayesNnRead};
+  const float inv_gamma = 1.0f / net.gamma;
+  const float sig = net.model.read_sigma_rel;
+  const std::uint32_t first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
+  for (int l = 0; l < net.n_layers; ++l) {
+    const int n_in = net.sizes[l], n_out = net.sizes[l + 1];
+    const float* gp = net.g_plus[l];
+    const float* gm = net.g_minus[l];
+    for (int k = 0; k < n_out; ++k)
+      for (int s = 0; s < S; ++s) b[k][s] = 0.0f;
+    float bias[S];
+    for (int s = 0; s < S; ++s) bias[s] = net.bias_input;
+    for (int i = 0; i <= n_in; ++i) {
+      const float* xi = i < n_in ? a[i] : bias;
+      const float* rp = gp + static_cast<long>(i) * n_out;
+      const float* rm = gm + static_cast<long>(i) * n_out;
+      if constexpr (N == ReadNoise::kNone) {
+        for (int k = 0; k < n_out; ++k) {
+          const float w = (rp[k] - rm[k]) * inv_gamma;
+          for (int s = 0; s < S; ++s) b[k][s] += xi[s] * w;
+        }
+      } else if constexpr (N == ReadNoise::kGaussian) {
+        for (int k0 = 0; k0 < n_out; k0 += 4) {
+          float mean[4], sd[4];
+          for (int q = 0; q < 4; ++q) {
+            const int k = k0 + q < n_out ? k0 + q : n_out - 1;
+            mean[q] = (rp[k] - rm[k]) * inv_gamma;
+            sd[q] = k0 + q < n_out ? sig * sqrtf(rp[k] * rp[k] + rm[k] * rm[k]) * inv_gamma : 0.0f;
+          }
+          const std::uint64_t step = bnn_noise_step(l, i, k0, 4);
+          float z0[S], z1[S], z2[S], z3[S];  // one array per word: contiguous stores, so the lanes vectorize
+          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 0);
+#if !defined(__CUDA_ARCH__)
+#pragma GCC ivdep
+#endif
+          for (int s = 0; s < S; ++s) {
+            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+            box_muller(r.v[0], r.v[1], &z0[s], &z1[s]);
+            box_muller(r.v[2], r.v[3], &z2[s], &z3[s]);
+          }
+          const int nq = n_out - k0 < 4 ? n_out - k0 : 4;
+          const float* zq[4] = {z0, z1, z2, z3};
+          for (int q = 0; q < nq; ++q) {
+            const float* z = zq[q];
+            float* bk = b[k0 + q];
+            for (int s = 0; s < S; ++s) bk[s] += xi[s] * (mean[q] + sd[q] * z[s]);
+          }
+        }
+      } else {
+        for (int k0 = 0; k0 < n_out; k0 += 2) {
+          const std::uint64_t step = bnn_noise_step(l, i, k0, 2);
+          float u[S][4];
+          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 1);
+          for (int s = 0; s < S; ++s) {
+            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+            for (int q = 0; q < 4; ++q) u[s][q] = u01(r.v[q]);
+          }
+          const int nq = n_out - k0 < 2 ? n_out - k0 : 2;
+          for (int s = 0; s < S; ++s) {
+            for (int q = 0; q < nq; ++q) {
+              const int k = k0 + q;
+              const float p = read_conductance_of<ReadNoise::kLaplace>(net.model, rp[k], 0.0f, u[s][2 * q]);
+              const float m = read_conductance_of<ReadNoise::kLaplace>(net.model, rm[k], 0.0f, u[s][2 * q + 1]);
+              b[k][s] += xi[s] * (p - m) * inv_gamma;
+            }
+          }
+        }
+      }
+    }
+    const bool last = l + 1 == net.n_layers;
+    for (int k = 0; k < n_out; ++k)
+      for (int s = 0; s < S; ++s) {
+        float v = b[k][s];
+        if (!last) {
+          v = v > 0.0f ? v : 0.0f;
+          if (clip > 0.0f && v > clip) v = clip;
+          a[k][s] = v;
+        } else {
+          logits[s * n_out + k] = v;
+        }
+      }
+  }
+}
+
+template <int S>
+MC_HD void bnn_read_block_dispatch(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
+  if (net.model.read_noise == ReadNoise::kGaussian) bnn_read_forward_block<ReadNoise::kGaussian, S>(net, xrow, first, clip, logits);
+  else if (net.model.read_noise == ReadNoise::kLaplace) bnn_read_forward_block<ReadNoise::kLaplace, S>(net, xrow, first, clip, logits);
+  else bnn_read_forward_block<ReadNoise::kNone, S>(net, xrow, first, clip, logits);
+}
+
+/// One sampled inference (inference id `inference`) with the device model's read noise: logits (n_L).
+MC_HD void bnn_read_forward_dispatch(const BnnDeviceNet& net, const float* x, std::uint64_t inference, float clip, float* logits) {
+  const float* xrow[1] = {x};
+  bnn_read_block_dispatch<1>(net, xrow, inference, clip, logits);
+}
+
+/// Softmax of K logits into probabilities (double; the largest logit subtracted first).
+MC_HD void bnn_softmax(const float* z, int K, double* p) {
+  double mx = z[0];
+  for (int k = 1; k < K; ++k) mx = z[k] > mx ? z[k] : mx;
+  double s = 0.0;
+  for (int k = 0; k < K; ++k) s += (p[k] = exp(static_cast<double>(z[k]) - mx));
+  for (int k = 0; k < K; ++k) p[k] /= s;
+}
+
+/// Entropy (nats) of a distribution over K classes; 0·log 0 = 0.
+MC_HD double bnn_entropy(const double* p, int K) {
+  double h = 0.0;
+  for (int k = 0; k < K; ++k)
+    if (p[k] > 0.0) h -= p[k] * log(p[k]);
+  return h;
+}
+
+struct BnnUncertainty {
+  double predictive;  ///< U_p: entropy of the mean prediction
+  double aleatoric;   ///< U_a: mean entropy of the samples
+  double epistemic;   ///< U_e = U_p − U_a (the mutual information between the prediction and the weights)
+  int predicted;      ///< argmax of the mean prediction (first on ties)
+  double confidence;  ///< the mean prediction's largest probability
+};
+
+/// The uncertainty of one input from M sampled predictions p (M × K, row-major); K ≤ kBnnMaxWidth.
+MC_HD BnnUncertainty bnn_uncertainty(const double* p, int M, int K) {
+  double mean[kBnnMaxWidth];
+  for (int k = 0; k < K; ++k) mean[k] = 0.0;
+  double ua = 0.0;
+  for (int m = 0; m < M; ++m) {
+    for (int k = 0; k < K; ++k) mean[k] += p[m * K + k];
+    ua += bnn_entropy(p + m * K, K);
+  }
+  for (int k = 0; k < K; ++k) mean[k] /= M;
+  BnnUncertainty u;
+  u.aleatoric = ua / M;
+  u.predictive = bnn_entropy(mean, K);
+  u.epistemic = u.predictive - u.aleatoric;
+  u.predicted = 0;
+  for (int k = 1; k < K; ++k)
+    if (mean[k] > mean[u.predicted]) u.predicted = k;
+  u.confidence = mean[u.predicted];
+  return u;
+}
+
+/// The epistemic part computed directly as the mutual information (1/M)·Σ_m Σ_k p_mk·log(p_mk / p̄_k), an
+/// independent route to U_p − U_a (the identity the tests check).
+MC_HD double bnn_mutual_information(const double* p, int M, int K) {
+  double mean[kBnnMaxWidth];
+  for (int k = 0; k < K; ++k) mean[k] = 0.0;
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k) mean[k] += p[m * K + k] / M;
+  double mi = 0.0;
+  for (int m = 0; m < M; ++m)
+    for (int k = 0; k < K; ++k)
+      if (p[m * K + k] > 0.0) mi += p[m * K + k] * log(p[m * K + k] / mean[k]);
+  return mi / M;
+}
+
+}  // namespace mc
