@@ -291,7 +291,7 @@ TEST_F(BnnScenario, ModelFilesRoundTripAndAWrongShapeIsAnInputError) {
 TEST_F(BnnScenario, TrainingOnTheSmallSubsetLearnsAndIsDeterministic) {
   const Scenario s = parse_scenario(std::string(kSmall) + "  layers: [784, 128, 10]\n  epochs: 3\n", (dir_ / "s.yaml").string());
   const BnnSpec& w = s.spec_as<BnnSpec>();
-  const BnnData d = load_bnn_data(w, "bnn.data", {});
+  const BinaryNetData d = load_bnn_data(w, "bnn.data", {});
   ASSERT_EQ(d.n_train(), 2000);
   ASSERT_EQ(d.n_test(), 500);
   train::BinaryTrainConfig cfg = w.train;

@@ -44,7 +44,7 @@ struct BnnSpec {
 };
 
 /// The data the network sees: images in [0, 1] (row-major, inputs per row) and labels.
-struct BnnData {
+struct BinaryNetData {
   int inputs = 0, classes = 0;
   std::vector<float> x_train, x_test;
   std::vector<int> y_train, y_test;
@@ -52,7 +52,7 @@ struct BnnData {
   int n_test() const { return static_cast<int>(y_test.size()); }
 };
 /// Loads the spec's data (train_rows / test_rows first rows); InputError at `key` when absent.
-BnnData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark& where);
+BinaryNetData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark& where);
 
 /// Inputs per image and classes of the spec's data, from the image headers and the labels (fast enough to
 /// check every sweep point); InputError at `key` when the data are absent or malformed.

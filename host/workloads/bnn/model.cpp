@@ -29,7 +29,7 @@ const char* bnn_errors_name(BnnErrors e) {
   return "?";
 }
 
-BnnData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark& where) {
+BinaryNetData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark& where) {
   Dataset train, test;
   try {
     train = load_fashion_mnist("train", key, w.data_dir);
@@ -38,7 +38,7 @@ BnnData load_bnn_data(const BnnSpec& w, const std::string& key, const SourceMark
     if (!where.file.empty() && e.detail().find("not installed") != std::string::npos) throw InputError(where, key, e.detail());
     throw;
   }
-  BnnData d;
+  BinaryNetData d;
   d.inputs = static_cast<int>(train.features.size());
   if (static_cast<int>(test.features.size()) != d.inputs)
     throw InputError(where, key, fmt::format("the test images have {} pixels, the training images {}", test.features.size(), d.inputs));

@@ -71,7 +71,7 @@ double sd_of(const std::vector<double>& v) {
 RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& opt, const OutputFolder& out) {
   const BnnSpec& w = s.spec_as<BnnSpec>();
   const double t0 = now_seconds();
-  const BnnData d = load_bnn_data(w, "bnn.data", SourceMark{s.file});
+  const BinaryNetData d = load_bnn_data(w, "bnn.data", SourceMark{s.file});
   const bool say = !opt.quiet && !opt.progress;
   const int threads = backend.threads > 0 ? backend.threads : omp_get_max_threads();
 
