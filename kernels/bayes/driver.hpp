@@ -2,6 +2,7 @@
 // kernels/cpu/bayes_machine.cpp and kernels/cuda/bayes_machine.cu run the same MC_HD code (bayes/bayes.hpp).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "bayes/bayes.hpp"
@@ -50,7 +51,7 @@ class BayesMachineGpu {
 
  private:
   struct Impl;
-  Impl* impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// One call of BayesMachineGpu (tests and one-off use). cell_count: entries of params.cells (0 when null).

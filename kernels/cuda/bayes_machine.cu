@@ -5,6 +5,7 @@
 // slots on two streams, so the host's copy of one batch and its transfers overlap the other's kernel.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -22,25 +23,6 @@ __global__ void __launch_bounds__(kBlock) bayes_kernel(const BayesMachineParams 
   const std::uint64_t k = static_cast<std::uint64_t>(blockIdx.x) * kBlock + threadIdx.x;
   if (k < n) bayes_infer<true>(p, words + k * stride, ids ? ids + k * stride : nullptr, first + k, out[k]);
 }
-
-/// Page-locked host memory (cudaMallocHost), released in the destructor.
-template <typename T>
-class PinnedBuffer {
- public:
-  explicit PinnedBuffer(std::size_t size) : size_(size) {
-    if (size_ > 0) MC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
-  }
-  ~PinnedBuffer() {
-    if (data_ && cudaFreeHost(data_) != cudaSuccess) cudaGetLastError();
-  }
-  PinnedBuffer(const PinnedBuffer&) = delete;
-  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
-  T* data() const { return data_; }
-
- private:
-  T* data_ = nullptr;
-  std::size_t size_;
-};
 
 }  // namespace
 
@@ -68,7 +50,7 @@ struct BayesMachineGpu::Impl {
   std::uint64_t batch = 0;      ///< inferences per launch of the current call
   std::uint64_t cap_out = 0, cap_words = 0, cap_ids = 0;  ///< what the slots hold
   std::uint64_t waves_batch = 0, local_thread = 0, local_reserved = 0;
-  Slot* slot[2] = {nullptr, nullptr};
+  std::unique_ptr<Slot> slot[2];
 
   Impl(int gpu_, const BayesMachineParams& p, std::uint64_t cell_count, std::uint64_t max_batch_)
       : gpu(gpu_),
@@ -111,9 +93,9 @@ struct BayesMachineGpu::Impl {
     batch = b;
     const std::uint64_t nw = stride ? b * stride : blocks, ni = with_ids ? nw : 1;
     if (slot[0] && b <= cap_out && nw <= cap_words && ni <= cap_ids) return;
-    release();
+    for (auto& s : slot) s.reset();  // the old slots go before the larger ones are allocated
+    for (auto& s : slot) s = std::make_unique<Slot>(nw, ni, b);
     cap_out = b, cap_words = nw, cap_ids = ni;
-    for (Slot*& s : slot) s = new Slot(nw, ni, b);
   }
 
   /// Waits for a slot's stream and hands its outcomes to the caller.
@@ -124,25 +106,17 @@ struct BayesMachineGpu::Impl {
     s.count = 0;
   }
 
-  void release() {
-    for (Slot*& s : slot) {
-      delete s;
-      s = nullptr;
-    }
-    cap_out = cap_words = cap_ids = 0;
-  }
-  ~Impl() { release(); }
 };
 
 BayesMachineGpu::BayesMachineGpu(int gpu, const BayesMachineParams& params, std::uint64_t cell_count, std::uint64_t max_batch) {
   if (params.cells && cell_count == 0) throw std::invalid_argument("BayesMachineGpu: params.cells is set but cell_count is 0");
   MC_CUDA_CHECK(cudaSetDevice(gpu));
-  impl_ = new Impl(gpu, params, cell_count, max_batch);
+  impl_ = std::make_unique<Impl>(gpu, params, cell_count, max_batch);
 }
 
 BayesMachineGpu::~BayesMachineGpu() {
-  cudaSetDevice(impl_->gpu);
-  delete impl_;
+  cudaSetDevice(impl_->gpu);  // the buffers are freed on their own device
+  impl_.reset();
 }
 
 std::uint64_t BayesMachineGpu::preferred_batch() const { return impl_->waves_batch; }
@@ -163,7 +137,7 @@ void BayesMachineGpu::infer(const BayesMachineParams& params, const std::uint16_
   p.word_ids = nullptr;  // per launch, below
   // Words shared by every inference (stride 0) go up once into both slots.
   if (!stride)
-    for (Impl::Slot* s : g.slot) {
+    for (auto& s : g.slot) {
       MC_CUDA_CHECK(cudaMemcpyAsync(s->words.data(), words, g.blocks * sizeof(std::uint16_t), cudaMemcpyHostToDevice, s->stream.get()));
       if (ids)
         MC_CUDA_CHECK(cudaMemcpyAsync(s->ids.data(), params.word_ids, g.blocks * sizeof(std::uint32_t), cudaMemcpyHostToDevice, s->stream.get()));
@@ -195,13 +169,13 @@ void BayesMachineGpu::infer(const BayesMachineParams& params, const std::uint16_
       g.drain(other);
       if (hooks.progress && done) hooks.progress->fetch_add(done, std::memory_order_relaxed);
     }
-    for (Impl::Slot* s : g.slot) {
+    for (auto& s : g.slot) {
       const std::uint64_t done = s->count;
       g.drain(*s);
       if (hooks.progress && done) hooks.progress->fetch_add(done, std::memory_order_relaxed);
     }
   } catch (...) {
-    for (Impl::Slot* s : g.slot) s->count = 0;  // nothing of a failed call is handed out
+    for (auto& s : g.slot) s->count = 0;  // nothing of a failed call is handed out
     throw;
   }
 }

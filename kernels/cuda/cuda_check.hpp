@@ -61,6 +61,25 @@ class DeviceBuffer {
   std::size_t size_;
 };
 
+/// Page-locked host memory (cudaMallocHost), released in the destructor.
+template <typename T>
+class PinnedBuffer {
+ public:
+  explicit PinnedBuffer(std::size_t size) : size_(size) {
+    if (size_ > 0) MC_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&data_), size_ * sizeof(T)));
+  }
+  ~PinnedBuffer() {
+    if (data_ && cudaFreeHost(data_) != cudaSuccess) cudaGetLastError();
+  }
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_;
+};
+
 /// Owns a non-blocking stream on the current device, so two host threads sharing a GPU never serialize on
 /// the legacy default stream.
 class CudaStream {
