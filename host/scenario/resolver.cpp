@@ -178,35 +178,42 @@ double Resolver::scalar_value(const KeySpec& k, const std::string& text, const S
   return v;
 }
 
-std::string Resolver::data_file(const std::string& path) {
+std::string Resolver::data_file(const std::string& path) { return find_data(path, false); }
+
+std::string Resolver::data_folder(const std::string& path) { return find_data(path, true); }
+
+std::string Resolver::find_data(const std::string& path, bool folder) {
   const std::string given = choice(path);
   if (given.empty()) return given;
+  const auto found = [folder](const fs::path& c) { return folder ? fs::is_directory(c) : fs::is_regular_file(c); };
+  const std::string what = folder ? "data folder" : "data file";
   fs::path p(given);
   if (p.is_absolute()) {
-    if (!fs::is_regular_file(p)) throw InputError(mark(path), path, "no such data file '" + p.string() + "'");
+    if (!found(p)) throw InputError(mark(path), path, "no such " + what + " '" + p.string() + "'");
     data_files_.emplace_back(given, p.string());
     return p.string();
   }
   // The search order of docs/installing.md: relative to the scenario file, then under each folder of
-  // MC_DATA_PATH (the path without its leading ../ parts, then the file name alone), then among memcarlo's
+  // MC_DATA_PATH (the path without its leading ../ parts, then the last name alone), then among memcarlo's
   // shipped files (the installed share folder, or the source tree of a build-tree binary: the path without its
-  // leading ../ parts, then the file name in its data/).
+  // leading ../ parts, then the last name in its data/).
   const fs::path beside = fs::path(file_).parent_path() / p;
   std::vector<fs::path> candidates = {beside};
   const fs::path inner = without_leading_parents(p);
+  const fs::path name = p.has_filename() ? p.filename() : p.parent_path().filename();  // "dir/" names dir
   for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) {
     candidates.push_back(f / inner);
-    candidates.push_back(f / p.filename());
+    candidates.push_back(f / name);
   }
   if (!shipped_root().empty()) {
     candidates.push_back(shipped_root() / inner);
-    candidates.push_back(shipped_root() / "data" / p.filename());
+    candidates.push_back(shipped_root() / "data" / name);
   }
   for (const fs::path& c : candidates)
-    if (fs::is_regular_file(c)) return data_files_.emplace_back(given, c.string()), c.string();
+    if (found(c)) return data_files_.emplace_back(given, c.string()), c.string();
   std::string where = "MC_DATA_PATH";
   if (!shipped_root().empty()) where += " or " + shipped_root().string();
-  throw InputError(mark(path), path, "no such data file '" + beside.string() + "' (nor under " + where + ")");
+  throw InputError(mark(path), path, "no such " + what + " '" + beside.string() + "' (nor under " + where + ")");
 }
 
 /// A given <block>.checkpoints list: increasing, none beyond <block>.cycles; the cycle count is appended when

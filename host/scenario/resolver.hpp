@@ -45,12 +45,15 @@ class Resolver {
   /// leading ../ parts, then by file name). A file found nowhere is an InputError at the key: "no such data file
   /// '<path beside the scenario>' (nor under MC_DATA_PATH or <shipped folder>)".
   std::string data_file(const std::string& path);
+  /// The same for a key naming a folder of data files (Fashion-MNIST's IDX files): "no such data folder ...".
+  std::string data_folder(const std::string& path);
 
   nlohmann::ordered_json take_resolved() { return std::move(resolved_); }
-  /// Every data file data_file() found: (the path as given, where it was found); `memcarlo submit` snapshots them.
+  /// Every data file or folder data_file() and data_folder() found: (the path as given, where it was found); `memcarlo submit` snapshots them.
   const std::vector<std::pair<std::string, std::string>>& data_files() const { return data_files_; }
 
  private:
+  std::string find_data(const std::string& path, bool folder);
   double quantity(Dimension d, const std::string& text, const SourceMark& where, const std::string& key) const;
   double scalar_value(const KeySpec& k, const std::string& text, const SourceMark& where, const std::string& key_override = "") const;
 

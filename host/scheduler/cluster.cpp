@@ -100,7 +100,10 @@ std::string snapshot_scenario(const std::string& scenario, const SweepPlan& plan
   for (const Copy& c : copies) {
     const fs::path to = root / c.to_beside.lexically_relative(common);
     fs::create_directories(to.parent_path(), ec);
-    fs::copy_file(c.from, to, fs::copy_options::overwrite_existing, ec);
+    if (fs::is_directory(c.from))  // a data folder (Fashion-MNIST's IDX files): copied whole
+      fs::copy(c.from, to, fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+    else
+      fs::copy_file(c.from, to, fs::copy_options::overwrite_existing, ec);
     if (ec) throw InputError("cannot copy " + c.from.string() + " to " + to.string() + ": " + ec.message());
   }
   // The snapshot must resolve to the very same sweep, or the queued jobs would run something else.

@@ -368,5 +368,23 @@ TEST_F(SweepRun, SubmitSnapshotKeepsQueuedJobsFromLaterEdits) {
   EXPECT_EQ(read(dir_ / "snap/cfg/devices/mine.yaml"), "lrs:\n  median_k: 2\n");
 }
 
+TEST_F(SweepRun, SubmitSnapshotCopiesDataFolders) {
+  // bayes_nn.fashion_dir names a folder of IDX files one folder up: the snapshot copies it whole, so the queued
+  // jobs still find it after the original is removed.
+  fs::create_directories(dir_ / "fm/cfg");
+  fs::copy(fs::path(MC_TEST_DATA) / "../data/fashion-mnist-small", dir_ / "fm/images", fs::copy_options::recursive);
+  const std::string scenario = (dir_ / "fm/cfg/s.yaml").string();
+  std::ofstream(scenario) << "workload: bayes_nn\nbayes_nn:\n  data: fashion_mnist\n  fashion_dir: ../images\n"
+                             "sweep:\n  grid:\n    bayes_nn.samples: [5, 10]\n";
+  const SweepPlan plan = load_sweep(scenario);
+  const std::string snap = snapshot_scenario(scenario, plan, (dir_ / "fmsnap").string());
+  EXPECT_EQ(snap, (dir_ / "fmsnap/cfg/s.yaml").string());
+  fs::remove_all(dir_ / "fm/images");
+  EXPECT_THROW(load_sweep(scenario), InputError);  // the original no longer finds its folder
+  EXPECT_EQ(load_sweep(snap).fingerprint, plan.fingerprint);
+  for (const auto& f : fs::directory_iterator(fs::path(MC_TEST_DATA) / "../data/fashion-mnist-small"))
+    EXPECT_EQ(read(dir_ / "fmsnap/images" / f.path().filename()), read(f.path())) << f.path();
+}
+
 }  // namespace
 }  // namespace mc

@@ -201,7 +201,7 @@ TEST_F(BayesNnInput, FashionFolderFoundLikeADataFile) {
   EXPECT_EQ(fs::path(dir_of("idx")), dir_ / "idx");
   EXPECT_TRUE(fs::equivalent(dir_of("../../data/fashion-mnist-small"), fs::path(MC_TEST_DATA) / ".." / "data" / "fashion-mnist-small"));
   const std::string e = error_of("workload: bayes_nn\nbayes_nn:\n  data: fashion_mnist\n  fashion_dir: nowhere\n");
-  EXPECT_NE(e.find("bayes_nn.fashion_dir: no such folder '" + (dir_ / "nowhere").string() + "'"), std::string::npos) << e;
+  EXPECT_NE(e.find("bayes_nn.fashion_dir: no such data folder '" + (dir_ / "nowhere").string() + "'"), std::string::npos) << e;
 }
 
 TEST_F(BayesNnInput, GoodScenarioResolves) {

@@ -3,13 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <sstream>
 #include <vector>
 
 #include "data/dataset.hpp"
 #include "scenario/resolver.hpp"
-#include "scenario/search_path.hpp"
 #include "workloads/bayes_nn/bayes_nn.hpp"
 #include "workloads/run.hpp"
 #include "workloads/workload.hpp"
@@ -81,23 +79,8 @@ class BayesNnWorkload final : public Workload {
     w.test_fraction = r.number("bayes_nn.test_fraction");
     w.unseen_class = static_cast<int>(r.number("bayes_nn.unseen_class"));
     // A folder, found like a data file (scenario/search_path.hpp): relative to the scenario file, then under each
-    // folder of $MC_DATA_PATH (without leading ../ parts, then by name), then among memcarlo's shipped files.
-    if (const std::string dir = r.choice("bayes_nn.fashion_dir"); !dir.empty()) {
-      namespace fs = std::filesystem;
-      const fs::path p(dir);
-      const fs::path beside = p.is_relative() ? fs::path(r.file()).parent_path() / p : p;
-      std::vector<fs::path> candidates = {beside};
-      if (p.is_relative()) {
-        const fs::path inner = without_leading_parents(p);
-        for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) candidates.insert(candidates.end(), {f / inner, f / p.filename()});
-        if (!shipped_root().empty()) candidates.insert(candidates.end(), {shipped_root() / inner, shipped_root() / "data" / p.filename()});
-      }
-      const auto found = std::find_if(candidates.begin(), candidates.end(), [](const fs::path& c) { return fs::is_directory(c); });
-      if (found == candidates.end())
-        throw InputError(r.mark("bayes_nn.fashion_dir"), "bayes_nn.fashion_dir",
-                         "no such folder '" + beside.string() + "'" + (p.is_relative() ? " (nor under MC_DATA_PATH or memcarlo's data)" : ""));
-      w.fashion_dir = found->string();
-    }
+    // folder of $MC_DATA_PATH, then among memcarlo's shipped files; `memcarlo submit` snapshots it.
+    w.fashion_dir = r.data_folder("bayes_nn.fashion_dir");
     w.fashion_train = static_cast<int>(r.number("bayes_nn.fashion_train"));
     w.fashion_test = static_cast<int>(r.number("bayes_nn.fashion_test"));
     w.features = static_cast<int>(r.number("bayes_nn.features"));

@@ -3,11 +3,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <filesystem>
 
 #include "data/idx.hpp"
 #include "scenario/resolver.hpp"
-#include "scenario/search_path.hpp"
 #include "train/weights_io.hpp"
 #include "workloads/bnn/bnn.hpp"
 #include "workloads/run.hpp"
@@ -17,7 +15,6 @@ namespace mc {
 
 namespace {
 
-namespace fs = std::filesystem;
 
 std::string layers_text(const std::vector<int>& v) {
   std::string s;
@@ -65,25 +62,9 @@ class BnnWorkload final : public Workload {
     w.data = r.choice("bnn.data");
     if (w.data.empty()) throw InputError(r.mark("bnn.data"), "bnn.data", "is empty: expected fashion_mnist or a folder of IDX files");
     if (w.data != "fashion_mnist") {
-      // The search order of data files (docs/installing.md): beside the scenario file, under each folder of
-      // MC_DATA_PATH, then among memcarlo's shipped files (both without the path's leading ../ parts).
-      const fs::path p(w.data);
-      std::vector<fs::path> cands = {p};
-      if (!p.is_absolute()) {
-        cands = {fs::path(r.file()).parent_path() / p};
-        const fs::path inner = without_leading_parents(p);
-        for (const fs::path& f : path_list_from_env("MC_DATA_PATH")) cands.push_back(f / inner);
-        if (!shipped_root().empty()) cands.push_back(shipped_root() / inner);
-      }
-      for (const fs::path& c : cands)
-        if (fs::is_directory(c)) {
-          w.data_dir = c.string();
-          break;
-        }
-      if (w.data_dir.empty())
-        throw InputError(r.mark("bnn.data"), "bnn.data",
-                         "no folder '" + cands.front().string() + "' (nor under MC_DATA_PATH" + (shipped_root().empty() ? std::string() : " or " + shipped_root().string()) +
-                             "; expected fashion_mnist or a folder of IDX files)");
+      // Found like a data file (docs/installing.md): beside the scenario file, under each folder of MC_DATA_PATH,
+      // then among memcarlo's shipped files; `memcarlo submit` snapshots it.
+      w.data_dir = r.data_folder("bnn.data");
     }
     w.train_rows = static_cast<std::uint64_t>(r.number("bnn.train_rows"));
     w.test_rows = static_cast<std::uint64_t>(r.number("bnn.test_rows"));
