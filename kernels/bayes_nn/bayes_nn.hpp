@@ -111,7 +111,27 @@ struct BnnDeviceNet {
   float bias_input;
   DeviceModel model;
   std::uint32_t seed;
+  /// Bit-serial reads of layer l's input (Bonnet's circuit): 0, one analog read of every line; P > 0, the input's
+  /// levels lo + q·step (q < 2^P) are applied one bit-plane at a time, plane p driving the lines whose bit p is set
+  /// at 2^p·step, plus one offset read with every line at lo and the bias line at bias_input. Every read draws
+  /// its devices' read noise afresh.
+  int serial_bits[kBnnMaxLayers];
+  float serial_lo[kBnnMaxLayers], serial_step[kBnnMaxLayers];
+  int act_bits;  ///< hidden activations quantised to 2^act_bits levels over [0, clip] (0: real-valued)
 };
+
+/// A hidden unit's activation: ReLU, clipped at `clip` when clip > 0, and rounded to one of 2^bits levels
+/// k·clip/(2^bits − 1) when bits > 0 and clip > 0 (Bonnet's 3-bit activations). The training path (with a
+/// straight-through gradient) and every sampling path call this one function.
+MC_HD float bnn_activation(float v, float clip, int bits) {
+  v = v > 0.0f ? v : 0.0f;
+  if (clip > 0.0f && v > clip) v = clip;
+  if (bits > 0 && clip > 0.0f) {
+    const float step = clip / static_cast<float>((1 << bits) - 1);
+    v = rintf(v / step) * step;
+  }
+  return v;
+}
 
 /// Read-noise counter of weight (layer l, row i, output k): step (l·2^16 + i)·64 + k/4 (Gaussian: one normal per
 /// weight, four weights per Philox call) or k/2 with draw 1 (Laplace: two uniforms per weight, two per call).
@@ -119,102 +139,130 @@ MC_HD std::uint64_t bnn_noise_step(int l, int i, int k, int per_call) {
   return ((static_cast<std::uint64_t>(l) << 16) + static_cast<std::uint64_t>(i)) * 128 + static_cast<std::uint64_t>(k / per_call);
 }
 
-/// S sampled inferences, lane s of input xrow[s] (n_0 values) with inference id first + s, with read noise N drawn fresh on
-/// every read: logits (S × n_L). Hidden units are ReLU, clipped at `clip` when clip > 0 (Bonnet's 3-bit
-/// re-quantised activations are a clipped ReLU). Read noise of a weight's two devices, stream kBayesNnRead, counter
-/// {inference, bnn_noise_step, draw}:
+/// One read of layer l's array by S sampled inferences: lane s drives input line i at x[i][s] (rows 0..n_l, the bias
+/// line last) and every device of a driven line is read with fresh noise; the currents, divided by γ, are added to
+/// b (n_{l+1} × S). A line no lane drives is skipped (it carries no current). Read noise of a weight's two devices,
+/// stream kBayesNnRead, counter {inference, bnn_noise_step, draw}, draw = 2·read (+1 for Laplace), read 0 being the
+/// analog (or offset) read and 1 + p bit-plane p:
 /// - Gaussian (σ = read_sigma_rel·G per device): the pair's read G⁺ − G⁻ is N(G⁺ − G⁻, σ_rel²·(G⁺² + G⁻²)), drawn
 ///   as one normal (the sum of two independent normals, exact in distribution);
 /// - Laplace (b(I) per device, Lin 2023): each device read separately (two uniforms; the difference of two Laplace
 ///   variables is not Laplace).
 /// The loop over the S samples is innermost so that it vectorizes across samples.
 template <ReadNoise N, int S>
-MC_HD void bnn_read_forward_block(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
-  float a[kBnnMaxWidth][S], b[kBnnMaxWidth][S];  // unit-major: the S samples of a unit are contiguous
-  for (int i = 0; i < net.sizes[0]; ++i)
-    for (int s = 0; s < S; ++s) a[i][s] = xrow[s][i];
+MC_HD void bnn_read_array(const BnnDeviceNet& net, int l, int read, const float (*x)[S], std::uint64_t first, float (*b)[S]) {
   const RngKey key{net.seed, stream::kBayesNnRead};
   const float inv_gamma = 1.0f / net.gamma;
   const float sig = net.model.read_sigma_rel;
   const std::uint32_t first_lo = static_cast<std::uint32_t>(first), first_hi = static_cast<std::uint32_t>(first >> 32);
-  for (int l = 0; l < net.n_layers; ++l) {
-    const int n_in = net.sizes[l], n_out = net.sizes[l + 1];
-    const float* gp = net.g_plus[l];
-    const float* gm = net.g_minus[l];
-    for (int k = 0; k < n_out; ++k)
-      for (int s = 0; s < S; ++s) b[k][s] = 0.0f;
-    float bias[S];
-    for (int s = 0; s < S; ++s) bias[s] = net.bias_input;
-    for (int i = 0; i <= n_in; ++i) {
-      const float* xi = i < n_in ? a[i] : bias;
-      const float* rp = gp + static_cast<long>(i) * n_out;
-      const float* rm = gm + static_cast<long>(i) * n_out;
-      if constexpr (N == ReadNoise::kNone) {
-        for (int k = 0; k < n_out; ++k) {
-          const float w = (rp[k] - rm[k]) * inv_gamma;
-          for (int s = 0; s < S; ++s) b[k][s] += xi[s] * w;
+  const std::uint32_t draw = 2u * static_cast<std::uint32_t>(read) + (N == ReadNoise::kLaplace ? 1u : 0u);
+  const int n_in = net.sizes[l], n_out = net.sizes[l + 1];
+  const float* gp = net.g_plus[l];
+  const float* gm = net.g_minus[l];
+  for (int i = 0; i <= n_in; ++i) {
+    const float* xi = x[i];
+    bool driven = false;
+    for (int s = 0; s < S; ++s) driven |= xi[s] != 0.0f;
+    if (!driven) continue;
+    const float* rp = gp + static_cast<long>(i) * n_out;
+    const float* rm = gm + static_cast<long>(i) * n_out;
+    if constexpr (N == ReadNoise::kNone) {
+      for (int k = 0; k < n_out; ++k) {
+        const float w = (rp[k] - rm[k]) * inv_gamma;
+        for (int s = 0; s < S; ++s) b[k][s] += xi[s] * w;
+      }
+    } else if constexpr (N == ReadNoise::kGaussian) {
+      for (int k0 = 0; k0 < n_out; k0 += 4) {
+        float mean[4], sd[4];
+        for (int q = 0; q < 4; ++q) {
+          const int k = k0 + q < n_out ? k0 + q : n_out - 1;
+          mean[q] = (rp[k] - rm[k]) * inv_gamma;
+          sd[q] = k0 + q < n_out ? sig * sqrtf(rp[k] * rp[k] + rm[k] * rm[k]) * inv_gamma : 0.0f;
         }
-      } else if constexpr (N == ReadNoise::kGaussian) {
-        for (int k0 = 0; k0 < n_out; k0 += 4) {
-          float mean[4], sd[4];
-          for (int q = 0; q < 4; ++q) {
-            const int k = k0 + q < n_out ? k0 + q : n_out - 1;
-            mean[q] = (rp[k] - rm[k]) * inv_gamma;
-            sd[q] = k0 + q < n_out ? sig * sqrtf(rp[k] * rp[k] + rm[k] * rm[k]) * inv_gamma : 0.0f;
-          }
-          const std::uint64_t step = bnn_noise_step(l, i, k0, 4);
-          float z0[S], z1[S], z2[S], z3[S];  // one array per word: contiguous stores, so the lanes vectorize
-          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 0);
+        const std::uint64_t step = bnn_noise_step(l, i, k0, 4);
+        float z0[S], z1[S], z2[S], z3[S];  // one array per word: contiguous stores, so the lanes vectorize
+        const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, draw);
 #if !defined(__CUDA_ARCH__)
 #pragma GCC ivdep
 #endif
-          for (int s = 0; s < S; ++s) {
-            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
-            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
-            box_muller(r.v[0], r.v[1], &z0[s], &z1[s]);
-            box_muller(r.v[2], r.v[3], &z2[s], &z3[s]);
-          }
-          const int nq = n_out - k0 < 4 ? n_out - k0 : 4;
-          const float* zq[4] = {z0, z1, z2, z3};
+        for (int s = 0; s < S; ++s) {
+          const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+          const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+          box_muller(r.v[0], r.v[1], &z0[s], &z1[s]);
+          box_muller(r.v[2], r.v[3], &z2[s], &z3[s]);
+        }
+        const int nq = n_out - k0 < 4 ? n_out - k0 : 4;
+        const float* zq[4] = {z0, z1, z2, z3};
+        for (int q = 0; q < nq; ++q) {
+          const float* z = zq[q];
+          float* bk = b[k0 + q];
+          for (int s = 0; s < S; ++s) bk[s] += xi[s] * (mean[q] + sd[q] * z[s]);
+        }
+      }
+    } else {
+      for (int k0 = 0; k0 < n_out; k0 += 2) {
+        const std::uint64_t step = bnn_noise_step(l, i, k0, 2);
+        float u[S][4];
+        const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, draw);
+        for (int s = 0; s < S; ++s) {
+          const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
+          const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
+          for (int q = 0; q < 4; ++q) u[s][q] = u01(r.v[q]);
+        }
+        const int nq = n_out - k0 < 2 ? n_out - k0 : 2;
+        for (int s = 0; s < S; ++s) {
           for (int q = 0; q < nq; ++q) {
-            const float* z = zq[q];
-            float* bk = b[k0 + q];
-            for (int s = 0; s < S; ++s) bk[s] += xi[s] * (mean[q] + sd[q] * z[s]);
+            const int k = k0 + q;
+            const float p = read_conductance_of<ReadNoise::kLaplace>(net.model, rp[k], 0.0f, u[s][2 * q]);
+            const float m = read_conductance_of<ReadNoise::kLaplace>(net.model, rm[k], 0.0f, u[s][2 * q + 1]);
+            b[k][s] += xi[s] * (p - m) * inv_gamma;
           }
         }
-      } else {
-        for (int k0 = 0; k0 < n_out; k0 += 2) {
-          const std::uint64_t step = bnn_noise_step(l, i, k0, 2);
-          float u[S][4];
-          const std::uint32_t step_lo = static_cast<std::uint32_t>(step), step_hi = step_hi_draw(step, 1);
+      }
+    }
+  }
+}
+
+/// S sampled inferences, lane s of input xrow[s] (n_0 values) with inference id first + s, with read noise N drawn fresh on
+/// every read: logits (S × n_L). Hidden units go through bnn_activation(clip, net.act_bits). A layer with
+/// net.serial_bits[l] = P > 0 is read bit-serially: its input, on the levels lo + q·step, is applied as an offset
+/// read (every line at lo, the bias line at bias_input) and P bit-plane reads (plane p drives at 2^p·step the lines
+/// whose level q has bit p set), each with fresh noise (bnn_read_array); without noise the sum equals one analog read.
+template <ReadNoise N, int S>
+MC_HD void bnn_read_forward_block(const BnnDeviceNet& net, const float* const* xrow, std::uint64_t first, float clip, float* logits) {
+  float a[kBnnMaxWidth][S], b[kBnnMaxWidth][S], x[kBnnMaxWidth + 1][S];  // unit-major: a unit's S samples are contiguous
+  for (int i = 0; i < net.sizes[0]; ++i)
+    for (int s = 0; s < S; ++s) a[i][s] = xrow[s][i];
+  for (int l = 0; l < net.n_layers; ++l) {
+    const int n_in = net.sizes[l], n_out = net.sizes[l + 1];
+    for (int k = 0; k < n_out; ++k)
+      for (int s = 0; s < S; ++s) b[k][s] = 0.0f;
+    const int P = net.serial_bits[l];
+    const float lo = P > 0 ? net.serial_lo[l] : 0.0f;
+    for (int i = 0; i < n_in; ++i)
+      for (int s = 0; s < S; ++s) x[i][s] = P > 0 ? lo : a[i][s];
+    for (int s = 0; s < S; ++s) x[n_in][s] = net.bias_input;
+    bnn_read_array<N, S>(net, l, 0, x, first, b);
+    if (P > 0) {
+      const float step = net.serial_step[l], inv_step = 1.0f / step;
+      const int top = (1 << P) - 1;
+      for (int s = 0; s < S; ++s) x[n_in][s] = 0.0f;  // the bias line is driven in the offset read only
+      for (int p = 0; p < P; ++p) {
+        const float v = step * static_cast<float>(1 << p);
+        for (int i = 0; i < n_in; ++i)
           for (int s = 0; s < S; ++s) {
-            const std::uint32_t lo = first_lo + static_cast<std::uint32_t>(s);
-            const U32x4 r = philox_words(key, lo, first_hi + (lo < first_lo ? 1u : 0u), step_lo, step_hi);
-            for (int q = 0; q < 4; ++q) u[s][q] = u01(r.v[q]);
+            int q = static_cast<int>(rintf((a[i][s] - lo) * inv_step));
+            q = q < 0 ? 0 : q > top ? top : q;
+            x[i][s] = (q >> p) & 1 ? v : 0.0f;
           }
-          const int nq = n_out - k0 < 2 ? n_out - k0 : 2;
-          for (int s = 0; s < S; ++s) {
-            for (int q = 0; q < nq; ++q) {
-              const int k = k0 + q;
-              const float p = read_conductance_of<ReadNoise::kLaplace>(net.model, rp[k], 0.0f, u[s][2 * q]);
-              const float m = read_conductance_of<ReadNoise::kLaplace>(net.model, rm[k], 0.0f, u[s][2 * q + 1]);
-              b[k][s] += xi[s] * (p - m) * inv_gamma;
-            }
-          }
-        }
+        bnn_read_array<N, S>(net, l, 1 + p, x, first, b);
       }
     }
     const bool last = l + 1 == net.n_layers;
     for (int k = 0; k < n_out; ++k)
       for (int s = 0; s < S; ++s) {
-        float v = b[k][s];
-        if (!last) {
-          v = v > 0.0f ? v : 0.0f;
-          if (clip > 0.0f && v > clip) v = clip;
-          a[k][s] = v;
-        } else {
-          logits[s * n_out + k] = v;
-        }
+        if (!last) a[k][s] = bnn_activation(b[k][s], clip, net.act_bits);
+        else logits[s * n_out + k] = b[k][s];
       }
   }
 }

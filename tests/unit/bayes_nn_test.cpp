@@ -94,6 +94,106 @@ TEST(BayesNnKernel, ReadForwardWithoutNoiseIsTheDifferenceNetwork) {
   EXPECT_FLOAT_EQ(logits[1], -2.0f);
 }
 
+// A one- or two-layer network on device pairs with Philox conductances in [10, 100] µS (tests of bit-serial reads).
+struct PairNet {
+  std::vector<std::vector<float>> gp, gm;
+  BnnDeviceNet net{};
+  PairNet(std::vector<int> sizes, const DeviceModel& m, std::uint32_t seed) {
+    net.n_layers = static_cast<int>(sizes.size()) - 1;
+    const RngKey key{seed, stream::kTest};
+    for (int l = 0; l < net.n_layers; ++l) {
+      const int k = (sizes[l] + 1) * sizes[l + 1];
+      gp.emplace_back(k), gm.emplace_back(k);
+      for (int j = 0; j < k; ++j) {
+        const U32x4 r = philox(key, l, j, 0);
+        gp[l][j] = 10.0f + 90.0f * u01(r.v[0]);
+        gm[l][j] = 10.0f + 90.0f * u01(r.v[1]);
+      }
+    }
+    for (size_t l = 0; l < sizes.size(); ++l) net.sizes[l] = sizes[l];
+    for (int l = 0; l < net.n_layers; ++l) net.g_plus[l] = gp[l].data(), net.g_minus[l] = gm[l].data();
+    net.gamma = 50.0f, net.bias_input = 1.0f, net.model = m, net.seed = seed;
+  }
+};
+
+TEST(BayesNnKernel, BitSerialReadsWithoutNoiseEqualOneAnalogRead) {
+  // Noise off: the offset read plus the 3 bit-planes of a 3-bit input (levels −2 + q·4/7) and of 3-bit hidden
+  // activations (levels q·3/7 of a ReLU clipped at 3) sum to the analog read of the same quantised values.
+  DeviceModel m = test::test_model();
+  m.read_noise = ReadNoise::kNone;
+  PairNet p({6, 5, 3}, m, 3);
+  p.net.act_bits = 3;
+  BnnDeviceNet serial = p.net;
+  serial.serial_bits[0] = 3, serial.serial_lo[0] = -2.0f, serial.serial_step[0] = 4.0f / 7.0f;
+  serial.serial_bits[1] = 3, serial.serial_lo[1] = 0.0f, serial.serial_step[1] = 3.0f / 7.0f;
+  int hidden_levels_seen = 0;
+  for (int trial = 0; trial < 50; ++trial) {
+    float x[6];
+    for (int i = 0; i < 6; ++i) x[i] = -2.0f + static_cast<float>((trial * 5 + i * 3) % 8) * 4.0f / 7.0f;
+    float analog[3], bits[3];
+    bnn_read_forward_dispatch(p.net, x, trial, 3.0f, analog);
+    bnn_read_forward_dispatch(serial, x, trial, 3.0f, bits);
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(bits[k], analog[k], 1e-4f * (1.0f + std::fabs(analog[k]))) << trial << " " << k;
+    hidden_levels_seen += analog[0] != 0.0f;
+  }
+  EXPECT_GT(hidden_levels_seen, 0);
+  // The activation itself: ReLU, clip, and 8 levels.
+  EXPECT_EQ(bnn_activation(-1.0f, 3.0f, 3), 0.0f);
+  EXPECT_EQ(bnn_activation(5.0f, 3.0f, 3), 3.0f);
+  EXPECT_FLOAT_EQ(bnn_activation(1.0f, 3.0f, 3), 2.0f * 3.0f / 7.0f);  // 1/(3/7) = 2.33 → level 2
+  EXPECT_EQ(bnn_activation(1.3f, 0.0f, 3), 1.3f);                     // no clip: no levels
+}
+
+TEST(BayesNnKernel, BitSerialReadsDrawFreshNoiseInEveryRead) {
+  // One layer, Gaussian read noise 5 %: the logit's variance over sampled inferences is the sum over reads of
+  // (drive)²·σ_ik², σ_ik = σ_rel·√(G⁺² + G⁻²)/γ — analog: x_i² per line; bit-serial: lo² (offset read) plus
+  // (2^p·step)² for every plane p whose bit is set. Both variances and means are checked within 5 standard
+  // errors over 40,000 inferences (SE of a variance: var·√(2/(n−1))), and the two schedules differ by far more.
+  DeviceModel m = test::test_model();
+  m.read_noise = ReadNoise::kGaussian;
+  m.read_sigma_rel = 0.05f;
+  const int n_in = 8, n_out = 2, n = 40000;
+  PairNet p({n_in, n_out}, m, 5);
+  BnnDeviceNet serial = p.net;
+  const float lo = -2.0f, step = 4.0f / 7.0f;
+  serial.serial_bits[0] = 3, serial.serial_lo[0] = lo, serial.serial_step[0] = step;
+  float x[n_in];
+  int q[n_in];
+  for (int i = 0; i < n_in; ++i) q[i] = (i * 3 + 1) % 8, x[i] = lo + static_cast<float>(q[i]) * step;
+  double variance_of[2][n_out];
+  for (const bool bit_serial : {false, true}) {
+    const BnnDeviceNet& net = bit_serial ? serial : p.net;
+    for (int k = 0; k < n_out; ++k) {
+      double mean = 0, var = 0;
+      for (int i = 0; i <= n_in; ++i) {
+        const double gp = p.gp[0][i * n_out + k], gm = p.gm[0][i * n_out + k];
+        const double s2 = std::pow(0.05 * std::sqrt(gp * gp + gm * gm) / 50.0, 2);
+        const double xi = i < n_in ? x[i] : 1.0;
+        mean += xi * (gp - gm) / 50.0;
+        if (!bit_serial || i == n_in) {
+          var += xi * xi * s2;
+        } else {
+          var += lo * lo * s2;
+          for (int b = 0; b < 3; ++b)
+            if ((q[i] >> b) & 1) var += std::pow((1 << b) * step, 2) * s2;
+        }
+      }
+      double sum = 0, sum2 = 0;
+      for (int t = 0; t < n; ++t) {
+        float logits[n_out];
+        bnn_read_forward_dispatch(net, x, 1000 + t, 0.0f, logits);
+        sum += logits[k], sum2 += static_cast<double>(logits[k]) * logits[k];
+      }
+      const double mu = sum / n, v = (sum2 - n * mu * mu) / (n - 1);
+      EXPECT_NEAR(mu, mean, 5 * std::sqrt(var / n)) << "serial " << bit_serial << " k " << k;
+      EXPECT_NEAR(v, var, 5 * var * std::sqrt(2.0 / (n - 1))) << "serial " << bit_serial << " k " << k;
+      variance_of[bit_serial][k] = var;
+    }
+  }
+  for (int k = 0; k < n_out; ++k)  // the test tells the schedules apart: their variances differ by > 20 SE
+    EXPECT_GT(std::fabs(variance_of[1][k] - variance_of[0][k]), 20 * variance_of[0][k] * std::sqrt(2.0 / (n - 1))) << k;
+}
+
 TEST(BayesNnModel, TechLossGradientMatchesFiniteDifferences) {
   const std::vector<BnnPair> pairs = {{0.0, 0.05, 0, 0}, {0.5, 0.1, 1, 0}, {-0.5, 0.1, 0, 1}};
   for (double mu : {0.02, 0.3, 0.45, -0.9}) {
@@ -187,6 +287,18 @@ TEST_F(BayesNnInput, WidthsNotMatchingTheFeatures) {
   EXPECT_NE(e.find("s.yaml:5:"), std::string::npos) << e;
   EXPECT_NE(e.find("bayes_nn.layers"), std::string::npos) << e;
   EXPECT_NE(e.find("32 features"), std::string::npos) << e;
+}
+
+TEST_F(BayesNnInput, BitSerialNeedsQuantisedInputsAndTheReadMode) {
+  std::string e = error_of("workload: bayes_nn\nbayes_nn:\n  bit_serial: true\n");
+  EXPECT_NE(e.find("s.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("bayes_nn.bit_serial: bit-serial reads need quantised inputs"), std::string::npos) << e;
+  e = error_of("workload: bayes_nn\nbayes_nn:\n  input_bits: 3\n  modes: program\n  bit_serial: true\n");
+  EXPECT_NE(e.find("s.yaml:5:"), std::string::npos) << e;
+  EXPECT_NE(e.find("which bayes_nn.modes does not name"), std::string::npos) << e;
+  e = error_of("workload: bayes_nn\nbayes_nn:\n  activation_bits: 3\n");
+  EXPECT_NE(e.find("s.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("bayes_nn.activation_bits: quantised activations need a range"), std::string::npos) << e;
 }
 
 TEST_F(BayesNnInput, FashionFolderFoundLikeADataFile) {

@@ -52,6 +52,8 @@ struct BayesNnSpec {
   float clip = 0.0f;               ///< hidden ReLU clip (0: none)
   int input_bits = 0;              ///< 0: real inputs; else inputs quantised to 2^bits levels over ±input_range
   float input_range = 2.0f;
+  int activation_bits = 0;         ///< hidden activations quantised to 2^bits levels over [0, clip] (0: real)
+  bool bit_serial = false;         ///< read mode: quantised inputs and activations applied one bit-plane per read
   // Devices.
   BnnProgramming programming = BnnProgramming::kOneShot;
   int levels = 8;                  ///< programming targets between g_lo and g_hi
@@ -108,6 +110,7 @@ struct GaussNet {
   std::vector<int> sizes;
   std::vector<std::vector<float>> mu, sigma;
   float clip = 0.0f;
+  int act_bits = 0;  ///< hidden activations quantised (bnn_activation); trained with a straight-through gradient
   long weights() const;
 };
 
@@ -154,6 +157,7 @@ struct BnnOutcome {
   std::vector<BnnMode> modes;
   BnnProgramCounts program{};                   ///< all M copies
   double read_energy_pj = 0;                    ///< device read energy of one sampled inference (copy 0's conductances)
+  double device_reads = 0;                      ///< device reads of one sampled inference (bit-serial: every read)
   std::vector<float> gp, gm;                    ///< copy 0's conductances, all layers in order
 };
 

@@ -128,7 +128,7 @@ namespace {
 
 // Logits (n × K) of inputs X (n × sizes[0]) under weights Ws (one (n_in + 1) × n_out matrix per layer).
 // acts: when not null, every layer's input with the bias column (n × (n_in + 1)) and pre-activations are kept.
-void forward_logits(const std::vector<int>& sizes, const std::vector<std::vector<float>>& Ws, const float* X, int n, float clip,
+void forward_logits(const std::vector<int>& sizes, const std::vector<std::vector<float>>& Ws, const float* X, int n, float clip, int act_bits,
                     std::vector<float>& logits, std::vector<std::vector<float>>* inputs = nullptr,
                     std::vector<std::vector<float>>* pre = nullptr) {
   const int L = static_cast<int>(sizes.size()) - 1;
@@ -145,13 +145,25 @@ void forward_logits(const std::vector<int>& sizes, const std::vector<std::vector
     if (inputs) inputs->push_back(hb);
     if (pre) pre->push_back(a);
     if (l + 1 < L)
-      for (float& v : a) {
-        v = v > 0.0f ? v : 0.0f;
-        if (clip > 0.0f && v > clip) v = clip;
-      }
+      for (float& v : a) v = bnn_activation(v, clip, act_bits);
     h = std::move(a);
   }
   logits = std::move(h);
+}
+
+// The bit-serial read schedule of the scenario (bayes_nn.bit_serial): the inputs on 2^input_bits levels over
+// ±input_range, hidden activations on 2^activation_bits levels over [0, clip]; an analog layer keeps 0 planes.
+void set_bit_serial(const BayesNnSpec& w, BnnDeviceNet& dn) {
+  const int L = static_cast<int>(w.layers.size()) - 1;
+  dn.act_bits = w.activation_bits;
+  for (int l = 0; l < L; ++l) {
+    const int bits = l == 0 ? w.input_bits : w.activation_bits;
+    dn.serial_bits[l] = w.bit_serial ? bits : 0;
+    if (dn.serial_bits[l] == 0) continue;
+    const float levels = static_cast<float>((1 << bits) - 1);
+    dn.serial_lo[l] = l == 0 ? -w.input_range : 0.0f;
+    dn.serial_step[l] = (l == 0 ? 2.0f * w.input_range : w.clip) / levels;
+  }
 }
 
 struct Adam {
@@ -204,6 +216,7 @@ GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& 
   GaussNet net;
   net.sizes = w.layers;
   net.clip = w.clip;
+  net.act_bits = w.activation_bits;
   const int L = static_cast<int>(net.sizes.size()) - 1;
   const RngKey key{w.train_seed, stream::kBayesNnTrain};
   std::vector<std::vector<float>> rho(L);
@@ -268,7 +281,7 @@ GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& 
       }
       std::vector<float> logits;
       std::vector<std::vector<float>> inputs, pre;
-      forward_logits(net.sizes, Ws, xb.data(), nb, net.clip, logits, &inputs, &pre);
+      forward_logits(net.sizes, Ws, xb.data(), nb, net.clip, net.act_bits, logits, &inputs, &pre);
       // Cross-entropy gradient (softmax − one-hot)/nb.
       std::vector<float> delta(static_cast<size_t>(nb) * K);
       for (int i = 0; i < nb; ++i) {
@@ -508,7 +521,22 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
     return Ws;
   };
   program_copy(0, o.gp, o.gm, &o.program);
-  for (long j = 0; j < nw; ++j) o.read_energy_pj += read_energy(m, o.gp[j]) + read_energy(m, o.gm[j]);
+  // Reads of one sampled inference: every device of a driven line once per read; bit-serial layers read the array
+  // once per bit-plane (every line counted as driven: an upper bound) plus the offset read (every line when the
+  // lowest level is not 0, else the bias line alone).
+  BnnDeviceNet serial{};
+  set_bit_serial(w, serial);
+  for (long l = 0, off = 0; l < L; ++l) {
+    const int ni = w.layers[l], no = w.layers[l + 1];
+    double e_lines = 0, e_bias = 0;
+    for (long j = 0; j < static_cast<long>(ni + 1) * no; ++j)
+      (j / no < ni ? e_lines : e_bias) += read_energy(m, o.gp[off + j]) + read_energy(m, o.gm[off + j]);
+    const int P = serial.serial_bits[l];
+    const bool offset_lines = P == 0 || serial.serial_lo[l] != 0.0f;
+    o.read_energy_pj += e_bias + e_lines * (P + (offset_lines ? 1 : 0));
+    o.device_reads += 2.0 * no * (1 + static_cast<double>(ni) * (P + (offset_lines ? 1 : 0)));
+    off += static_cast<long>(ni + 1) * no;
+  }
 
   std::vector<int> evals = w.samples_eval;
   for (BnnMode mode : w.modes) {
@@ -523,7 +551,7 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
     };
     if (mode == BnnMode::kConventional) {
       if (o.conventional.sizes.empty()) o.conventional = train_bnn(w, d, o.conditions, true, nullptr);
-      forward_logits(w.layers, o.conventional.mu, d.x_test.data(), n, w.clip, lg);
+      forward_logits(w.layers, o.conventional.mu, d.x_test.data(), n, w.clip, w.activation_bits, lg);
       put(0, lg);
     } else if (mode == BnnMode::kSoftware) {
       const RngKey key{seed, stream::kBayesNnSoftware};
@@ -537,7 +565,7 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
             for (size_t q = 0; q < 4 && j + q < k; ++q) Ws[l][j + q] = o.net.mu[l][j + q] + o.net.sigma[l][j + q] * z.v[q];
           }
         }
-        forward_logits(w.layers, Ws, d.x_test.data(), n, w.clip, lg);
+        forward_logits(w.layers, Ws, d.x_test.data(), n, w.clip, w.activation_bits, lg);
         put(s, lg);
       }
     } else if (mode == BnnMode::kProgram) {
@@ -548,7 +576,7 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
         else program_copy(s, gp, gm, &counts);
         std::vector<float> flat(nw);
         for (long j = 0; j < nw; ++j) flat[j] = static_cast<float>((gp[j] - gm[j]) / o.report.gamma);
-        forward_logits(w.layers, split_layers(flat), d.x_test.data(), n, w.clip, lg);
+        forward_logits(w.layers, split_layers(flat), d.x_test.data(), n, w.clip, w.activation_bits, lg);
         put(s, lg);
       }
       o.program = counts;
@@ -566,6 +594,7 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
       dn.bias_input = 1.0f;
       dn.model = m;
       dn.seed = seed;
+      set_bit_serial(w, dn);
       bnn_read_inferences_cpu(dn, d.x_test.data(), n, M, 0, w.clip, logits.data(), threads);
       if (progress) *progress += static_cast<std::uint64_t>(n) * M;
     }

@@ -53,6 +53,8 @@ class BayesNnWorkload final : public Workload {
       num_key("bayes_nn.clip", Dimension::kNone, "0", 0, 1e6, "Hidden ReLU clip (a clipped ReLU, as Bonnet's 3-bit activations); 0: none."),
       integer_key("bayes_nn.input_bits", "0", 0, 8, "Inputs quantised to 2^bits levels over +-input_range standard deviations (Bonnet: 3); 0: real inputs."),
       num_key("bayes_nn.input_range", Dimension::kNone, "2", 0.01, 100, "Range of the quantised inputs, standard deviations."),
+      integer_key("bayes_nn.activation_bits", "0", 0, 8, "Hidden activations quantised to 2^bits levels over [0, clip] (Bonnet: 3; needs clip > 0; trained with a straight-through gradient); 0: real-valued."),
+      choice_key("bayes_nn.bit_serial", {"true", "false"}, "false", "read mode: apply the quantised inputs (input_bits) and activations (activation_bits) one bit-plane per array read, each read with fresh read noise, plus an offset read (Bonnet's circuit); false: one analog read per layer."),
       choice_key("bayes_nn.program", {"one_shot", "write_verify", "both"}, "one_shot", "Programming conditions of the devices: one SET at a compliance, write-and-verify, or both families (Bonnet Fig. 3b)."),
       integer_key("bayes_nn.levels", "8", 1, 16, "Programming targets per family, evenly between g_lo and g_hi (Bonnet: 8 currents)."),
       num_key("bayes_nn.g_lo", Dimension::kConductance, "10 uS", 1e-6, 1e7, "Lowest programming target."),
@@ -105,6 +107,13 @@ class BayesNnWorkload final : public Workload {
     w.clip = static_cast<float>(r.number("bayes_nn.clip"));
     w.input_bits = static_cast<int>(r.number("bayes_nn.input_bits"));
     w.input_range = static_cast<float>(r.number("bayes_nn.input_range"));
+    w.activation_bits = static_cast<int>(r.number("bayes_nn.activation_bits"));
+    if (w.activation_bits > 0 && w.clip <= 0.0f)
+      throw InputError(r.mark("bayes_nn.activation_bits"), "bayes_nn.activation_bits",
+                       "quantised activations need a range: set bayes_nn.clip > 0 (their levels lie on [0, clip])");
+    w.bit_serial = r.choice("bayes_nn.bit_serial") == "true";
+    if (w.bit_serial && w.input_bits == 0)
+      throw InputError(r.mark("bayes_nn.bit_serial"), "bayes_nn.bit_serial", "bit-serial reads need quantised inputs: set bayes_nn.input_bits (Bonnet: 3)");
     const std::string prog = r.choice("bayes_nn.program");
     w.programming = prog == "one_shot" ? BnnProgramming::kOneShot : prog == "write_verify" ? BnnProgramming::kWriteVerify : BnnProgramming::kBoth;
     w.levels = static_cast<int>(r.number("bayes_nn.levels"));
@@ -131,6 +140,9 @@ class BayesNnWorkload final : public Workload {
       else throw InputError(r.mark("bayes_nn.modes"), "bayes_nn.modes", "unknown mode '" + m + "'; expected software, program, read or conventional");
     }
     if (w.modes.empty()) throw InputError(r.mark("bayes_nn.modes"), "bayes_nn.modes", "names no mode");
+    if (w.bit_serial && std::find(w.modes.begin(), w.modes.end(), BnnMode::kRead) == w.modes.end())
+      throw InputError(r.mark("bayes_nn.bit_serial"), "bayes_nn.bit_serial",
+                       "bit-serial reads apply to the read mode, which bayes_nn.modes does not name (the other modes are linear in the input)");
     w.samples = static_cast<int>(r.number("bayes_nn.samples"));
     for (std::uint64_t v : r.int_list("bayes_nn.samples_eval")) {
       if (static_cast<int>(v) > w.samples)
