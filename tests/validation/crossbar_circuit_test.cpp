@@ -5,6 +5,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 #include "circuit/driver.hpp"
@@ -173,6 +174,83 @@ TEST(CrossbarCircuit, TransferMatrixReproducesEverySolve) {
   const std::vector<double> v = random_inputs(m, 20);
   const std::vector<double> x = s.solve(v.data());
   EXPECT_LT(s.kcl_residual(x.data(), v.data()) * 1e-6, 1e-12);
+}
+
+// The banded Cholesky (kernels/circuit/banded.hpp: the code the GPU runs per chip) against the sparse Eigen solve,
+// on every kind of geometry it takes: wire on both line sets (driven on rows or columns, a zero contact), contact
+// resistance only (dense), no resistance at all, and the paper's 20×20 at high wire resistance.
+TEST(CrossbarCircuit, BandedCholeskyTransferEqualsTheSparseSolve) {
+  const CrossbarGeometry cases[] = {
+      {7, 5, 2.5, 2.5, 300.0, 500.0, true},  {9, 6, 1.5, 4.0, 350.0, 450.0, false}, {12, 10, 2.0, 2.0, 0.0, 600.0, true},
+      {10, 13, 1.0, 1.0, 400.0, 0.0, true},  {17, 20, 0.0, 0.0, 400.0, 400.0, true}, {11, 8, 0.0, 0.0, 0.0, 0.0, true},
+      {20, 20, 50.0, 50.0, 400.0, 400.0, true}};
+  for (const CrossbarGeometry& g : cases) {
+    const std::uint64_t chips = 3;
+    const size_t n = static_cast<size_t>(g.rows) * g.cols;
+    std::vector<float> G;
+    for (std::uint64_t c = 0; c < chips; ++c) {
+      const std::vector<float> a = random_array(g.rows, g.cols, 60 + static_cast<unsigned>(c));
+      G.insert(G.end(), a.begin(), a.end());
+    }
+    const CrossbarLines l = crossbar_lines(g);
+    const size_t t = static_cast<size_t>(l.n_driven) * l.n_sensed;
+    std::vector<double> T(chips * t, -1.0);
+    band_transfer_chips_cpu(g, G.data(), chips, T.data(), 2);
+    CrossbarSolver s(g);
+    for (std::uint64_t c = 0; c < chips; ++c) {
+      const std::vector<double> ref = crossbar_transfer(s, G.data() + c * n);
+      double worst = 0.0, scale = 0.0;
+      for (size_t k = 0; k < t; ++k) worst = std::max(worst, std::fabs(T[c * t + k] - ref[k])), scale = std::max(scale, std::fabs(ref[k]));
+      EXPECT_LT(worst, 1e-9 * scale) << g.rows << "x" << g.cols << " wire " << g.r_wire_row << "/" << g.r_wire_col << " chip " << c;
+    }
+  }
+}
+
+TEST(CrossbarCircuit, BandOfAPaperSizedArrayIsNarrow) {
+  // 20×20 with wire on both sets: 800 unknowns, half-width 2·20; 17×20 driven on rows: 680, 2·17 (the shorter set).
+  const CrossbarBand a = crossbar_band(CrossbarGeometry{20, 20, 1.0, 1.0, 400.0, 400.0, true});
+  EXPECT_TRUE(a.usable);
+  EXPECT_EQ(a.n, 800);
+  EXPECT_EQ(a.width, 40);
+  const CrossbarBand b = crossbar_band(CrossbarGeometry{17, 20, 1.0, 1.0, 400.0, 400.0, true});
+  EXPECT_EQ(b.n, 680);
+  EXPECT_EQ(b.width, 34);
+  // Wire on one line set only: every node of the other set is coupled to a whole line, no narrow band.
+  const CrossbarGeometry one{8, 8, 1.0, 0.0, 400.0, 400.0, true};
+  EXPECT_FALSE(crossbar_band(one).usable);
+  std::vector<float> G(64, 50.0f);
+  std::vector<double> T(64);
+  EXPECT_THROW(band_transfer_chips_cpu(one, G.data(), 1, T.data(), 1), std::invalid_argument);
+}
+
+TEST(CrossbarCircuit, BandCholeskyInterleavedAgainstDenseAndRefusesAnIndefiniteMatrix) {
+  // A random symmetric diagonally dominant band (n 30, half-width 4) stored at stride 3 (three interleaved systems,
+  // the GPU's layout): the solve equals Eigen's dense LLT to 1e-12.
+  const long n = 30, w = 4, stride = 3;
+  std::mt19937 gen(77);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Eigen::MatrixXd K = Eigen::MatrixXd::Zero(n, n);
+  for (long i = 0; i < n; ++i)
+    for (long j = std::max(0L, i - w); j < i; ++j) K(i, j) = K(j, i) = u(gen);
+  for (long i = 0; i < n; ++i) K(i, i) = 2.0 * w + 1.0;
+  std::vector<double> band(static_cast<size_t>(n * (w + 1) * stride), 0.0);
+  for (long c = 0; c < n; ++c)
+    for (long r = c; r <= std::min(n - 1, c + w); ++r) band_at(band.data() + 1, w, stride, r, c) = K(r, c);
+  ASSERT_TRUE(band_cholesky(band.data() + 1, n, w, stride));
+  Eigen::VectorXd b(n);
+  for (long i = 0; i < n; ++i) b(i) = u(gen);
+  // Two right-hand sides (b and 2b), interleaved at stride 2 like the GPU's node voltages.
+  std::vector<double> x(static_cast<size_t>(n * 2 * 2));
+  for (long i = 0; i < n; ++i) x[(i * 2) * 2] = b(i), x[(i * 2 + 1) * 2] = 2 * b(i);
+  band_solve(band.data() + 1, n, w, stride, x.data(), 2, 2);
+  const Eigen::VectorXd ref = K.llt().solve(b);
+  for (long i = 0; i < n; ++i) {
+    EXPECT_NEAR(x[(i * 2) * 2], ref(i), 1e-12 * (1.0 + std::fabs(ref(i))));
+    EXPECT_NEAR(x[(i * 2 + 1) * 2], 2 * ref(i), 2e-12 * (1.0 + std::fabs(ref(i))));
+  }
+  // Indefinite: a negative pivot appears and the factorisation says so.
+  std::vector<double> bad = {1.0, 2.0, 1.0, 0.0};  // [[1, 2], [2, 1]], half-width 1
+  EXPECT_FALSE(band_cholesky(bad.data(), 2, 1, 1));
 }
 
 // The many-chip ideal MVM driver (the CPU twin of the CUDA kernel) against each chip's transfer matrix without

@@ -74,6 +74,37 @@ double solve_chips(std::uint64_t chips, int rows, int cols, int n_inputs, double
   return total;
 }
 
+// The same chips through the batched banded Cholesky (kernels/circuit/banded.hpp) on the CPU or, with gpu ≥ 0,
+// on that GPU: transfer matrices of a batch of chips, then every chip's outputs by one GEMM on the CPU; the same
+// per-chip sums in chip order as solve_chips.
+double band_chips(int gpu, std::uint64_t chips, int rows, int cols, int n_inputs, double r_contact, double r_wire, int threads) {
+  const std::vector<double> V = bench_inputs(n_inputs, rows);
+  const CrossbarGeometry g{rows, cols, r_wire, r_wire, r_contact, r_contact, true};
+  const size_t n = static_cast<size_t>(rows) * cols, t = n;
+  const std::uint64_t batch = std::max<std::uint64_t>(1, std::min<std::uint64_t>(chips, (256ULL << 20) / (t * sizeof(double))));
+  std::vector<float> G(batch * n);
+  std::vector<double> T(batch * t), out(static_cast<size_t>(n_inputs) * cols);
+  double total = 0.0;
+  for (std::uint64_t c0 = 0; c0 < chips && !cancel_flag().load(); c0 += batch) {
+    const std::uint64_t b = std::min(batch, chips - c0);
+    for (std::uint64_t c = 0; c < b; ++c) bench_conductances(c0 + c, rows, cols, G.data() + c * n);
+#if defined(MC_HAVE_CUDA)
+    if (gpu >= 0) band_transfer_chips_cuda(gpu, g, G.data(), b, T.data());
+    else
+#endif
+      band_transfer_chips_cpu(g, G.data(), b, T.data(), threads);
+    (void)gpu;
+    for (std::uint64_t c = 0; c < b; ++c) {
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_inputs, cols, rows, 1.0, V.data(), rows, T.data() + c * t, rows, 0.0,
+                  out.data(), cols);
+      double s = 0.0;
+      for (double x : out) s += x;
+      total += s;
+    }
+  }
+  return total;
+}
+
 #if defined(MC_HAVE_CUDA)
 // Without line resistance a chip is its conductance matrix: the ideal MVM of every chip and pattern on GPU
 // `gpu` (kernels/cuda/crossbar.cu), in batches of chips whose outputs fit in 256 MB; returns the same checksum.
@@ -131,19 +162,34 @@ int bench_crossbar_mlp(const BenchArgs& args) {
     return 0;
   }
 #endif
-  if (backend.kind != Backend::kCpu)
-    std::printf("note: the nodal solve with line resistance runs on the CPU (Eigen sparse LDLT); the GPU runs the ideal MVM "
-                "(--contact-ohm 0 --wire-mohm 0)\n");
+  // Both solvers side by side: the banded Cholesky the GPU runs (on the GPU with --backend cuda) and Eigen's sparse
+  // LDLT on the CPU (the workload's solver); the banded one is the headline rate when the geometry has a narrow band.
+  const bool banded = crossbar_band(CrossbarGeometry{rows, cols, r_wire, r_wire, r_contact, r_contact, true}).usable;
+  const int gpu = backend.kind == Backend::kCuda ? backend.gpu : -1;
+  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
   solve_chips(std::min<std::uint64_t>(chips, 8), rows, cols, n_inputs, r_contact, r_wire, args.threads);  // warm-up
   const double t0 = now_seconds();
-  const double checksum = solve_chips(chips, rows, cols, n_inputs, r_contact, r_wire, args.threads);
-  const double dt = now_seconds() - t0;
+  const double eigen_sum = solve_chips(chips, rows, cols, n_inputs, r_contact, r_wire, args.threads);
+  const double dt_eigen = now_seconds() - t0;
   if (cancel_flag().load()) throw Interrupted();
+  std::printf("memcarlo cpu (Eigen SimplicialLDLT, %d threads): %.3g s for %llu chips of %dx%d, %d inputs each, contact %g ohm, wire %g ohm: "
+              "%.4g chips/s\n",
+              args.threads > 0 ? args.threads : omp_get_max_threads(), dt_eigen, static_cast<unsigned long long>(chips), rows, cols,
+              n_inputs, r_contact, r_wire, static_cast<double>(chips) / dt_eigen);
+  double checksum = eigen_sum, dt = dt_eigen;
+  if (banded) {
+    band_chips(gpu, std::min<std::uint64_t>(chips, 8), rows, cols, n_inputs, r_contact, r_wire, args.threads);  // warm-up
+    const double t1 = now_seconds();
+    checksum = band_chips(gpu, chips, rows, cols, n_inputs, r_contact, r_wire, args.threads);
+    dt = now_seconds() - t1;
+    if (cancel_flag().load()) throw Interrupted();
+    std::printf("memcarlo %s (banded Cholesky%s): %.3g s: %.4g chips/s, %.2fx Eigen (checksum relative difference %.2g)\n",
+                gpu >= 0 ? "cuda" : "cpu", gpu >= 0 ? ", one GPU thread per chip; outputs by GEMM on the CPU" : "", dt,
+                static_cast<double>(chips) / dt, dt_eigen / dt, std::fabs(checksum - eigen_sum) / std::max(1e-300, std::fabs(eigen_sum)));
+  } else if (gpu >= 0) {
+    std::printf("note: wire resistance on one line set has no narrow band; the nodal solve ran on the CPU (Eigen sparse LDLT)\n");
+  }
   const double rate = static_cast<double>(chips) / dt;
-  std::printf("machine: %s\nbuild: %s\n", backend.device.c_str(), MC_BUILD_FLAGS);
-  std::printf("memcarlo cpu (Eigen SimplicialLDLT, %d threads): %.3g s for %llu chips of %dx%d, %d inputs each, contact %g ohm, wire %g ohm\n",
-              args.threads > 0 ? args.threads : omp_get_max_threads(), dt, static_cast<unsigned long long>(chips), rows, cols,
-              n_inputs, r_contact, r_wire);
   if (args.baseline && r_contact > 0 && r_wire > 0) {
     const std::uint64_t bc = std::min(chips, baseline_chips);
     const std::string bargs = fmt::format("--chips {} --rows {} --cols {} --inputs {} --contact-ohm {} --wire-ohm {}", bc, rows, cols,
