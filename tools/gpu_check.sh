@@ -5,7 +5,8 @@
 # (leave it out where they are installed). Steps, in order; a step that would not fit in what is left of the
 # budget (default 540 s) is skipped and says so, never overrun:
 #   build for this GPU (CUDAARCHS from nvidia-smi, all cores), memcarlo devices, MC_REQUIRE_GPU=1 ctest -L gpu,
-#   the benches (endurance 1e7 devices x 1e4 cycles, mcmc 65,536 chains, bayes_machine), a 1e8-device run,
+#   the benches (endurance 1e7 devices x 1e4 cycles, mcmc 65,536 chains, bayes_machine, crossbar_mlp's banded
+#   nodal solve, bnn, bayes_nn), a 1e8-device run,
 #   memcarlo compare on the quickstart and on a forced multi-batch case, compute-sanitizer (memcheck, racecheck,
 #   synccheck) on small cases, and short ncu profiles when ncu is present.
 # The summary (OUT/summary.txt, default runs/gpu-check) holds each step's status, time and key lines.
@@ -38,7 +39,7 @@ step() {
   local rc=$?
   local dt=$(($(date +%s) - t0))
   if [ $rc -eq 0 ]; then note "== $name: ok (${dt}s)"; else note "== $name: FAILED rc=$rc (${dt}s)"; FAILED=1; fi
-  grep -E "events/s|chain-steps/s|bit-ops/s|ratio|tests passed|tests failed|agree|DISAGREE|ERROR SUMMARY|gpu [0-9]+:|backends:|wall time|finished|Duration|Throughput|registers" \
+  grep -E "events/s|chain-steps/s|bit-ops/s|chips/s|MACs/s|inferences/s|ratio|tests passed|tests failed|agree|DISAGREE|ERROR SUMMARY|gpu [0-9]+:|backends:|wall time|finished|Duration|Throughput|registers" \
     "$OUT/$name.log" | tail -25 | sed 's/^/   /' >> "$SUMMARY"
   return 0
 }
@@ -62,6 +63,9 @@ step gpu_tests 60 env MC_REQUIRE_GPU=1 ctest --test-dir build-gpu -L gpu --outpu
 step bench_endurance 60 "$B" bench endurance --backend cuda --devices 10000000 --cycles 10000 --no-baseline
 step bench_mcmc 60 "$B" bench mcmc --backend cuda --chains 65536 --no-baseline
 step bench_bayes_machine 40 "$B" bench bayes_machine --backend cuda --inferences 10000000 --no-baseline
+step bench_crossbar_mlp 40 "$B" bench crossbar_mlp --backend cuda --chips 20000 --no-baseline
+step bench_bnn 40 "$B" bench bnn --backend cuda --chips 16 --no-baseline
+step bench_bayes_nn 30 "$B" bench bayes_nn --backend cuda --inputs 20000 --no-baseline
 cat > "$OUT/run_1e8.yaml" <<'EOF'
 name: gpu_check_1e8_devices
 workload: endurance
