@@ -9,6 +9,7 @@ configs/scenarios/bayes_nn_samples_sweep.yaml): one PNG per point, and OUTDIR/ba
 against M of every point. Needs only csv, numpy and matplotlib.
 """
 import argparse
+import csv
 import os
 import sys
 
@@ -92,13 +93,22 @@ def plot_sweep(outdir, path, dpi):
     if not points:
         return False
     outdir = root
+    # A curve is named by its point's swept values (results.csv beside points/), else by the point's folder.
+    names = {}
+    results = os.path.join(os.path.dirname(os.path.normpath(root)), "results.csv")
+    if os.path.basename(os.path.normpath(root)) == "points" and os.path.isfile(results):
+        with open(results, newline="") as f:
+            rows = list(csv.DictReader(f))
+        swept = [c for c in (rows[0].keys() if rows else []) if "." in c]
+        for r in rows:
+            names["%06d" % int(r["point"])] = ", ".join("%s=%s" % (c.split(".")[-1], r[c]) for c in swept) or r["point"]
     fig, ax = plt.subplots(1, 1, figsize=(8, 5))
     for p in points:
         plot_point(os.path.join(outdir, p), os.path.join(outdir, p, "bayes_nn.png"), dpi)
         met = read_csv(os.path.join(outdir, p, "metrics.csv"), ["mode", "M", "auroc_epistemic"])
         for m in dict.fromkeys(met["mode"]):
             s = met["mode"] == m
-            ax.plot(met["M"][s], met["auroc_epistemic"][s], "o-", label="%s %s" % (p, m))
+            ax.plot(met["M"][s], met["auroc_epistemic"][s], "o-", label="%s %s" % (names.get(p, p), m))
     ax.set_xscale("log")
     ax.set_xlabel("samples M")
     ax.set_ylabel("AUROC of U_e (unseen class)")
