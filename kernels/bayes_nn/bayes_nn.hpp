@@ -101,6 +101,25 @@ MC_HD float bnn_program_device(const BnnProgramParams& p, const BnnConditionSpec
   return o.g_final;
 }
 
+/// Read-aware weights (Lin et al. 2023: the read noise is the sampler, its width fixed by the devices): a weight µ
+/// of a network trained for reads is stored as the pair G⁺ = g_lo + γ·max(µ, 0), G⁻ = g_lo + γ·max(−µ, 0) (the smaller
+/// device at g_lo, both within [g_lo, g_hi]), γ = (g_hi − g_lo)/w_max.
+struct BnnReadAwareMap {
+  float g_lo, g_hi, gamma;
+};
+MC_HD float bnn_read_aware_target(const BnnReadAwareMap& r, float mu, bool plus) {
+  const float v = plus ? (mu > 0.0f ? mu : 0.0f) : (mu < 0.0f ? -mu : 0.0f);
+  const float g = r.g_lo + r.gamma * v;
+  return g < r.g_hi ? g : r.g_hi;
+}
+/// One read of weight µ's pair with the device model's read noise (z: two standard normals, u: two uniforms, one
+/// per device), in weight units: (read(G⁺) − read(G⁻))/γ. The training of the read-aware network draws its weight
+/// samples with this function, so it learns under the noise the chip will sample with.
+MC_HD float bnn_read_aware_weight(const DeviceModel& m, const BnnReadAwareMap& r, float mu, const float* z, const float* u) {
+  const float gp = bnn_read_aware_target(r, mu, true), gm = bnn_read_aware_target(r, mu, false);
+  return (read_conductance(m, gp, z[0], u[0]) - read_conductance(m, gm, z[1], u[1])) / r.gamma;
+}
+
 /// A network programmed on device pairs: layer l holds (n_l + 1) × n_{l+1} pairs, row-major, bias row last.
 struct BnnDeviceNet {
   int n_layers;

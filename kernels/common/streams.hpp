@@ -35,7 +35,7 @@ constexpr std::uint32_t kFitRepeatRead = 30;  ///< simulated measurements: repea
 // bayes_nn (ids 40-49).
 constexpr std::uint32_t kBayesNnProgram = 40;   ///< programming a device to a (µ, σ) condition: counter {device, 0, 0}
 constexpr std::uint32_t kBayesNnRead = 41;      ///< fresh read noise of a sampled inference: counter {inference, weight, 0}
-constexpr std::uint32_t kBayesNnTrain = 42;     ///< Bayes-by-backprop: shuffles {epoch, 0, 0}, weight noise {step, weight/4, 1}, init {layer, weight/4, 2}
+constexpr std::uint32_t kBayesNnTrain = 42;     ///< Bayes-by-backprop: shuffles {epoch, 0, 0}, weight noise {step, weight/4, 1}, init {layer, weight/4, 2}, read-aware reads {step, layer·2^32 + weight/2, 4}
 constexpr std::uint32_t kBayesNnSoftware = 43;  ///< ideal software weight samples: counter {sample, weight/4, 0}
 constexpr std::uint32_t kBayesNnData = 44;      ///< the synthetic 9 + 1-class generator: counter {row, feature/4, draw}
 // bnn (ids 50-59).

@@ -194,6 +194,37 @@ TEST(BayesNnKernel, BitSerialReadsDrawFreshNoiseInEveryRead) {
     EXPECT_GT(std::fabs(variance_of[1][k] - variance_of[0][k]), 20 * variance_of[0][k] * std::sqrt(2.0 / (n - 1))) << k;
 }
 
+TEST(BayesNnKernel, ReadAwareWeightIsTheReadOfItsPair) {
+  // µ = 0.6 with γ = (100 − 10)/1.5 = 60 µS per unit: G⁺ = 10 + 36 = 46 µS, G⁻ = 10 µS. With 5 % Gaussian read
+  // noise the read weight has mean µ and sd 0.05·√(46² + 10²)/60 (checked within 5 SE over 200,000 reads); beyond
+  // ±w_max the pair saturates at g_hi; without noise the read is µ exactly.
+  DeviceModel m = test::test_model();
+  m.read_noise = ReadNoise::kGaussian;
+  m.read_sigma_rel = 0.05f;
+  const BnnReadAwareMap r{10.0f, 100.0f, 60.0f};
+  EXPECT_FLOAT_EQ(bnn_read_aware_target(r, 0.6f, true), 46.0f);
+  EXPECT_FLOAT_EQ(bnn_read_aware_target(r, 0.6f, false), 10.0f);
+  EXPECT_FLOAT_EQ(bnn_read_aware_target(r, -0.6f, false), 46.0f);
+  EXPECT_FLOAT_EQ(bnn_read_aware_target(r, 2.0f, true), 100.0f);
+  const int n = 200000;
+  const RngKey key{3, stream::kTest};
+  double sum = 0, sum2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const U32x4 u32 = philox(key, i, 0, 0);
+    const F32x4 z = normals(u32);
+    const float u[2] = {u01(u32.v[0]), u01(u32.v[1])};
+    const double w = bnn_read_aware_weight(m, r, 0.6f, z.v, u);
+    sum += w, sum2 += w * w;
+  }
+  const double mean = sum / n, var = sum2 / n - mean * mean;
+  const double sd = 0.05 * std::sqrt(46.0 * 46.0 + 10.0 * 10.0) / 60.0;
+  EXPECT_NEAR(mean, 0.6, 5 * sd / std::sqrt(n));
+  EXPECT_NEAR(var, sd * sd, 5 * sd * sd * std::sqrt(2.0 / n));
+  m.read_noise = ReadNoise::kNone;
+  const float z0[2] = {1.0f, -1.0f}, u0[2] = {0.5f, 0.5f};
+  EXPECT_FLOAT_EQ(bnn_read_aware_weight(m, r, -0.25f, z0, u0), -0.25f);
+}
+
 TEST(BayesNnModel, TechLossGradientMatchesFiniteDifferences) {
   const std::vector<BnnPair> pairs = {{0.0, 0.05, 0, 0}, {0.5, 0.1, 1, 0}, {-0.5, 0.1, 0, 1}};
   for (double mu : {0.02, 0.3, 0.45, -0.9}) {

@@ -21,6 +21,7 @@ enum class BnnMode : int {
   kProgram = 1,       ///< M programmed copies, each a fixed sample [Bonnet 2023]
   kRead = 2,          ///< one programmed copy, fresh read noise on every MVM [Lin 2023]
   kConventional = 3,  ///< a deterministic network trained on the same data (one sample; U_e = 0)
+  kReadAware = 4,     ///< a network trained under the devices' read noise, programmed once, sampled by reads [Lin 2023]
 };
 const char* bnn_mode_name(BnnMode m);
 
@@ -54,6 +55,7 @@ struct BayesNnSpec {
   float input_range = 2.0f;
   int activation_bits = 0;         ///< hidden activations quantised to 2^bits levels over [0, clip] (0: real)
   bool bit_serial = false;         ///< read mode: quantised inputs and activations applied one bit-plane per read
+  float read_weight_range = 1.5f;  ///< read_aware: |µ| mapped onto [g_lo, g_hi] (w_max)
   // Devices.
   BnnProgramming programming = BnnProgramming::kOneShot;
   int levels = 8;                  ///< programming targets between g_lo and g_hi
@@ -123,8 +125,13 @@ struct TrainReport {
 
 /// Bayes-by-backprop (reparameterisation, one weight sample per minibatch, Adam) of a network of Gaussian weights;
 /// with w.tech_loss, the technological loss toward the nearest pair after the warm-up epochs. deterministic:
-/// a conventional network (σ = 0, no KL).
-GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& c, bool deterministic, TrainReport* report);
+/// a conventional network (σ = 0, no KL). read_aware (with deterministic): the means trained under the device
+/// model's read noise — every minibatch's weights are reads of the pairs the means map to (bnn_read_aware_weight),
+/// the gradient passed straight to the means, which stay within ±w_max [Lin 2023].
+GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& c, bool deterministic, TrainReport* report,
+                   const DeviceModel* read_aware = nullptr);
+/// The mapping of a read-aware network onto device pairs (g_lo, g_hi and read_weight_range of the spec).
+BnnReadAwareMap read_aware_map(const BayesNnSpec& w);
 
 /// Technological loss −log tanh(β·f) of one weight and its gradient, f = exp(−|θ − θ_k|²/(2δ²)) around the nearest
 /// pair θ_k (Euclidean in (µ, σ)); returns the loss, adds d/dµ and d/dσ.
@@ -156,6 +163,7 @@ struct BnnOutcome {
   std::vector<std::vector<BnnSampleRow>> rows;  ///< per mode, at the largest M
   std::vector<BnnMode> modes;
   BnnProgramCounts program{};                   ///< all M copies
+  BnnProgramCounts read_aware_program{};        ///< the read-aware network's one copy (write-and-verify)
   double read_energy_pj = 0;                    ///< device read energy of one sampled inference (copy 0's conductances)
   double device_reads = 0;                      ///< device reads of one sampled inference (bit-serial: every read)
   std::vector<float> gp, gm;                    ///< copy 0's conductances, all layers in order

@@ -21,6 +21,7 @@ const char* bnn_mode_name(BnnMode m) {
     case BnnMode::kProgram: return "program";
     case BnnMode::kRead: return "read";
     case BnnMode::kConventional: return "conventional";
+    case BnnMode::kReadAware: return "read_aware";
   }
   return "?";
 }
@@ -212,7 +213,13 @@ double choose_gamma(const GaussNet& net, const BnnConditions& c) {
 
 }  // namespace
 
-GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& c, bool deterministic, TrainReport* report) {
+BnnReadAwareMap read_aware_map(const BayesNnSpec& w) {
+  return BnnReadAwareMap{w.g_lo, w.g_hi, (w.g_hi - w.g_lo) / w.read_weight_range};
+}
+
+GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& c, bool deterministic, TrainReport* report,
+                   const DeviceModel* read_aware) {
+  const BnnReadAwareMap rmap = read_aware_map(w);
   GaussNet net;
   net.sizes = w.layers;
   net.clip = w.clip;
@@ -278,6 +285,15 @@ GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& 
           }
           Ws[l][k] = net.mu[l][k] + net.sigma[l][k] * eps[l][k];
         }
+        if (read_aware)  // two weights per Philox call (draw 4): their devices' normals, or uniforms for Laplace noise
+          for (size_t k = 0; k < n; k += 2) {
+            const U32x4 r = philox(key, static_cast<std::uint64_t>(t), (static_cast<std::uint64_t>(l) << 32) + k / 2, 4);
+            const F32x4 z = normals(r);
+            for (size_t q = 0; q < 2 && k + q < n; ++q) {
+              const float u[2] = {u01(r.v[2 * q]), u01(r.v[2 * q + 1])};
+              Ws[l][k + q] = bnn_read_aware_weight(*read_aware, rmap, net.mu[l][k + q], &z.v[2 * q], u);
+            }
+          }
       }
       std::vector<float> logits;
       std::vector<std::vector<float>> inputs, pre;
@@ -330,6 +346,8 @@ GaussNet train_bnn(const BayesNnSpec& w, const BnnData& d, const BnnConditions& 
           grho[k] = dsig * sigmoid(rho[l][k]);
         }
         adam_mu[l].step(net.mu[l], gmu, w.learning_rate, t);
+        if (read_aware)  // the conductance range bounds the weights
+          for (float& v : net.mu[l]) v = std::clamp(v, -w.read_weight_range, w.read_weight_range);
         if (!deterministic) {
           adam_rho[l].step(rho[l], grho, w.learning_rate, t);
           for (size_t k = 0; k < n; ++k) net.sigma[l][k] = softplus(rho[l][k]);
@@ -580,22 +598,45 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
         put(s, lg);
       }
       o.program = counts;
-    } else {  // read
+    } else {  // read, read_aware: one programmed copy sampled by fresh read noise on every MVM
+      std::vector<float> ra_gp, ra_gm;
+      double gamma = o.report.gamma;
+      if (mode == BnnMode::kReadAware) {
+        // The means trained under the read noise [Lin 2023], each device written and verified to its target;
+        // devices numbered after the M programmed copies.
+        const GaussNet ra = train_bnn(w, d, o.conditions, true, nullptr, &m);
+        const BnnReadAwareMap rmap = read_aware_map(w);
+        gamma = rmap.gamma;
+        ra_gp.resize(nw), ra_gm.resize(nw);
+        for (long l = 0, j = 0; l < L; ++l)
+          for (float mu : ra.mu[l]) {
+            const std::uint64_t dev = (static_cast<std::uint64_t>(M) * nw + j) * 2;
+            ra_gp[j] = bnn_program_device(pp, {BnnCondition::kWriteVerify, bnn_read_aware_target(rmap, mu, true), 0.0f}, dev,
+                                          &o.read_aware_program);
+            ra_gm[j] = bnn_program_device(pp, {BnnCondition::kWriteVerify, bnn_read_aware_target(rmap, mu, false), 0.0f}, dev + 1,
+                                          &o.read_aware_program);
+            ++j;
+          }
+      }
+      const std::vector<float>& gp = mode == BnnMode::kReadAware ? ra_gp : o.gp;
+      const std::vector<float>& gm = mode == BnnMode::kReadAware ? ra_gm : o.gm;
       BnnDeviceNet dn{};
       dn.n_layers = L;
       long off = 0;
       for (int l = 0; l <= L; ++l) dn.sizes[l] = w.layers[l];
       for (int l = 0; l < L; ++l) {
-        dn.g_plus[l] = o.gp.data() + off;
-        dn.g_minus[l] = o.gm.data() + off;
+        dn.g_plus[l] = gp.data() + off;
+        dn.g_minus[l] = gm.data() + off;
         off += static_cast<long>(w.layers[l] + 1) * w.layers[l + 1];
       }
-      dn.gamma = static_cast<float>(o.report.gamma);
+      dn.gamma = static_cast<float>(gamma);
       dn.bias_input = 1.0f;
       dn.model = m;
       dn.seed = seed;
       set_bit_serial(w, dn);
-      bnn_read_inferences_cpu(dn, d.x_test.data(), n, M, 0, w.clip, logits.data(), threads);
+      // read_aware reads with inference ids after read's, so the two modes' noise is independent.
+      const std::uint64_t first = mode == BnnMode::kReadAware ? static_cast<std::uint64_t>(n) * M : 0;
+      bnn_read_inferences_cpu(dn, d.x_test.data(), n, M, first, w.clip, logits.data(), threads);
       if (progress) *progress += static_cast<std::uint64_t>(n) * M;
     }
     std::vector<BnnSampleRow> rows;

@@ -109,6 +109,11 @@ RunSummary run_bayes_nn(const Scenario& s, const Backend& backend, const RunOpti
   energy.add_row({"set_pulses", std::to_string(o.program.set_pulses), "pulses"});
   energy.add_row({"reset_pulses", std::to_string(o.program.reset_pulses), "pulses"});
   energy.add_row({"programming_energy", cell(o.program.energy), "pJ"});
+  if (std::find(w.modes.begin(), w.modes.end(), BnnMode::kReadAware) != w.modes.end()) {
+    energy.add_row({"read_aware_set_pulses", std::to_string(o.read_aware_program.set_pulses), "pulses"});
+    energy.add_row({"read_aware_reset_pulses", std::to_string(o.read_aware_program.reset_pulses), "pulses"});
+    energy.add_row({"read_aware_programming_energy", cell(o.read_aware_program.energy), "pJ"});
+  }
   energy.add_row({"mcu_energy_per_inference", cell(w.mcu_energy), "pJ"});
   energy.add_row({"mcu_samples", std::to_string(w.mcu_samples), "samples"});
   energy.add_row({"imc_energy_per_inference_at_mcu_samples", cell(e_op * w.mcu_samples), "pJ"});

@@ -64,7 +64,8 @@ class BayesNnWorkload final : public Workload {
       integer_key("bayes_nn.max_pulses", "20", 1, 1e6, "write_verify: pulses before giving up."),
       integer_key("bayes_nn.characterize", "2048", 2, 1e7, "Devices programmed per condition to measure its (mu, sigma) (Bonnet: 2,048)."),
       table_key("bayes_nn.pairs", Dimension::kConductance, Dimension::kConductance, "A measured table of device [mu, sigma] per programming condition, mu increasing (replaces the device model's conditions; devices are then drawn from N(mu, sigma))."),
-      text_key("bayes_nn.modes", "software,program,read,conventional", "Comma list of software (ideal Gaussian samples), program (M programmed copies), read (one copy, fresh read noise per MVM), conventional (a deterministic network)."),
+      text_key("bayes_nn.modes", "software,program,read,conventional", "Comma list of software (ideal Gaussian samples), program (M programmed copies), read (one copy, fresh read noise per MVM), conventional (a deterministic network), read_aware (a network trained under the devices' read noise, written and verified once, sampled by fresh reads; Lin 2023)."),
+      num_key("bayes_nn.read_weight_range", Dimension::kNone, "1.5", 0.01, 100, "read_aware: the weight magnitude mapped onto [g_lo, g_hi] (G+ = g_lo + gamma*max(w, 0), G- likewise for -w); the means are kept within it."),
       integer_key("bayes_nn.samples", "50", 1, 10000, "M: weight samples per input (program: copies; Bonnet: 50)."),
       int_list_key("bayes_nn.samples_eval", 1, 10000, "The M values metrics are reported at (default: 1, 2, 5, 10, 20, 50, 100 up to samples, and samples)."),
       num_key("bayes_nn.op_energy", Dimension::kEnergy, "0.6 pJ", 0, 1e9, "Energy of one in-memory operation (industrial in-memory computing: 0.27-0.95 pJ, Bonnet's 0.7-2.5 nJ per inference)."),
@@ -137,12 +138,17 @@ class BayesNnWorkload final : public Workload {
       else if (m == "program") w.modes.push_back(BnnMode::kProgram);
       else if (m == "read") w.modes.push_back(BnnMode::kRead);
       else if (m == "conventional") w.modes.push_back(BnnMode::kConventional);
-      else throw InputError(r.mark("bayes_nn.modes"), "bayes_nn.modes", "unknown mode '" + m + "'; expected software, program, read or conventional");
+      else if (m == "read_aware") w.modes.push_back(BnnMode::kReadAware);
+      else throw InputError(r.mark("bayes_nn.modes"), "bayes_nn.modes",
+                            "unknown mode '" + m + "'; expected software, program, read, conventional or read_aware");
     }
     if (w.modes.empty()) throw InputError(r.mark("bayes_nn.modes"), "bayes_nn.modes", "names no mode");
-    if (w.bit_serial && std::find(w.modes.begin(), w.modes.end(), BnnMode::kRead) == w.modes.end())
+    if (w.bit_serial && std::find(w.modes.begin(), w.modes.end(), BnnMode::kRead) == w.modes.end() &&
+        std::find(w.modes.begin(), w.modes.end(), BnnMode::kReadAware) == w.modes.end())
       throw InputError(r.mark("bayes_nn.bit_serial"), "bayes_nn.bit_serial",
-                       "bit-serial reads apply to the read mode, which bayes_nn.modes does not name (the other modes are linear in the input)");
+                       "bit-serial reads apply to the read modes (read, read_aware), which bayes_nn.modes does not name (the other modes are "
+                       "linear in the input)");
+    w.read_weight_range = static_cast<float>(r.number("bayes_nn.read_weight_range"));
     w.samples = static_cast<int>(r.number("bayes_nn.samples"));
     for (std::uint64_t v : r.int_list("bayes_nn.samples_eval")) {
       if (static_cast<int>(v) > w.samples)
