@@ -46,6 +46,9 @@ struct CrossbarMlpSpec {
   int min_epochs = 0;             ///< stop: all_train_correct: epochs run before the stop rule may fire
   float learning_rate = 0, init_scale = 0;
   float insitu_step = 0, insitu_c2c = 0, insitu_v_set = 0, insitu_v_reset = 0;
+  /// in_situ: the device's nonlinear, asymmetric pulse step (device.pulse.step_*), or the fixed step insitu_step
+  /// with spread insitu_c2c kept inside [g_lo, g_hi] (the earlier model).
+  bool insitu_device_pulse = true;
   std::uint32_t train_seed = 1;
   /// Weights loaded from files (one (n_in + 1) × n_out matrix per layer, µS, bias row last); empty: train here.
   std::vector<std::vector<float>> loaded_weights;

@@ -396,7 +396,9 @@ ChipResult import_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Lay
 
 // In-situ training by fixed-amplitude pulses (the Manhattan rule, batch variant [Zamanidoost et al. 2015]):
 // each epoch reads the chip through the circuit, backpropagates in the periphery, and sends one pulse pair per
-// weight against the sign of its gradient (SET one device of the pair, RESET the other). Every epoch's pulses
+// weight against the sign of its gradient (SET one device of the pair, RESET the other). A pulse moves a device
+// by its own state-dependent, asymmetric step (kernels/array/array.hpp nonlinear_pulse), or by the fixed step
+// of insitu_pulse: fixed. Every epoch's pulses
 // half-select every device of the array once per polarity under the V/2 scheme.
 ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Layout& lay, const MlpData& d,
                        TileSolvers& solvers, std::uint64_t chip) {
@@ -437,7 +439,10 @@ ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Lay
               r.energy_pj += static_cast<double>(v) * v * g[l][q] * p.model.pulse_width * 1e6;
               if (stuck[l][q]) continue;
               const F32x4 z = normals(philox(key, base + q, static_cast<std::uint64_t>(e), 0));
-              g[l][q] = manhattan_pulse(p, draw_thresholds(p, base + q), g[l][q], set, v, w.insitu_step, w.insitu_c2c, z.v[0]);
+              const DeviceThresholds th = draw_thresholds(p, base + q);
+              g[l][q] = w.insitu_device_pulse
+                            ? nonlinear_pulse(p, th, draw_pulse_step_factors(p, base + q), g[l][q], set, v, z.v[0])
+                            : manhattan_pulse(p, th, g[l][q], set, v, w.insitu_step, w.insitu_c2c, z.v[0]);
             }
           }
       for (size_t q = 0; q < g[l].size(); ++q)

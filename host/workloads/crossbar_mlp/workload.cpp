@@ -63,8 +63,9 @@ class CrossbarMlpWorkload final : public Workload {
       text_key("crossbar_mlp.weights", "", "Weights of layer 1 (.npy or .csv, (inputs + 1) x outputs in uS, bias row last); layer k's file ends in k instead of 1. Empty: train here."),
       integer_key("crossbar_mlp.retrain_epochs", "300", 0, 1e7, "hardware_aware: epochs of retraining with the stuck devices frozen."),
       integer_key("crossbar_mlp.insitu_epochs", "100", 1, 1e7, "in_situ: Manhattan-rule epochs (one pulse pair per weight each)."),
-      num_key("crossbar_mlp.insitu_step", Dimension::kConductance, "2 uS", 1e-6, 1e6, "in_situ: conductance step of one fixed-amplitude pulse."),
-      num_key("crossbar_mlp.insitu_c2c", Dimension::kNone, "0.3", 0, 10, "in_situ: relative cycle-to-cycle sigma of that step."),
+      choice_key("crossbar_mlp.insitu_pulse", {"device", "fixed"}, "device", "in_situ: a pulse moves a device by the device's state-dependent, asymmetric step (device.pulse.step_*), or by the fixed insitu_step with spread insitu_c2c, clipped to [g_lo, g_hi]."),
+      num_key("crossbar_mlp.insitu_step", Dimension::kConductance, "2 uS", 1e-6, 1e6, "in_situ, insitu_pulse: fixed: conductance step of one fixed-amplitude pulse."),
+      num_key("crossbar_mlp.insitu_c2c", Dimension::kNone, "0.3", 0, 10, "in_situ, insitu_pulse: fixed: relative cycle-to-cycle sigma of that step."),
       num_key("crossbar_mlp.insitu_v_set", Dimension::kVoltage, "1.2 V", 0, 100, "in_situ: SET pulse amplitude; devices with a higher threshold do not move."),
       num_key("crossbar_mlp.insitu_v_reset", Dimension::kVoltage, "1.4 V", 0, 100, "in_situ: RESET pulse amplitude magnitude."),
     };
@@ -126,6 +127,7 @@ class CrossbarMlpWorkload final : public Workload {
     w.train_seed = static_cast<std::uint32_t>(r.number("crossbar_mlp.train_seed"));
     w.retrain_epochs = static_cast<int>(r.number("crossbar_mlp.retrain_epochs"));
     w.insitu_epochs = static_cast<int>(r.number("crossbar_mlp.insitu_epochs"));
+    w.insitu_device_pulse = r.choice("crossbar_mlp.insitu_pulse") == "device";
     w.insitu_step = static_cast<float>(r.number("crossbar_mlp.insitu_step"));
     w.insitu_c2c = static_cast<float>(r.number("crossbar_mlp.insitu_c2c"));
     w.insitu_v_set = static_cast<float>(r.number("crossbar_mlp.insitu_v_set"));
