@@ -310,6 +310,12 @@ Scenario resolve_scenario_node(const YAML::Node& root, const std::string& file) 
   m.reset_voltage = static_cast<float>(r.number("device.pulse.reset_voltage"));
   m.reset_current = static_cast<float>(r.number("device.pulse.reset_current"));
   m.pulse_width = static_cast<float>(r.number("device.pulse.width"));
+  m.step_set = static_cast<float>(r.number("device.pulse.step_set"));
+  m.step_reset = static_cast<float>(r.number("device.pulse.step_reset"));
+  m.step_nl_set = static_cast<float>(r.number("device.pulse.step_nl_set"));
+  m.step_nl_reset = static_cast<float>(r.number("device.pulse.step_nl_reset"));
+  m.step_d2d_sigma_ln = static_cast<float>(r.number("device.pulse.step_d2d_sigma_ln"));
+  m.step_c2c = static_cast<float>(r.number("device.pulse.step_c2c"));
 
   // Workload blocks: only the selected one is resolved; giving another's is almost surely a mistake.
   for (const std::string& other : workload_names()) {

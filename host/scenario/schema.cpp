@@ -93,6 +93,12 @@ std::vector<KeySpec> build() {
       num_key("device.pulse.reset_voltage", Dimension::kVoltage, "2.5 V", 0, 100, "RESET pulse voltage."),
       num_key("device.pulse.reset_current", Dimension::kCurrent, "120 uA", 0, 1e6, "RESET current (RESET energy V*I*t)."),
       num_key("device.pulse.width", Dimension::kTime, "1 us", 0, 1, "SET and RESET pulse width."),
+      num_key("device.pulse.step_set", Dimension::kConductance, "2 uS", 0, 1e6, "Conductance step of one fixed-amplitude SET pulse at the bottom of the window (g_min); it shrinks as (1 - x)^step_nl_set with x = (G - g_min)/(g_max - g_min)."),
+      num_key("device.pulse.step_reset", Dimension::kConductance, "2 uS", 0, 1e6, "Conductance step of one fixed-amplitude RESET pulse at the top of the window (g_max); it shrinks as x^step_nl_reset."),
+      num_key("device.pulse.step_nl_set", Dimension::kNone, "0", 0, 20, "Nonlinearity exponent of the SET step (0: the same step in every state)."),
+      num_key("device.pulse.step_nl_reset", Dimension::kNone, "0", 0, 20, "Nonlinearity exponent of the RESET step (0: the same step in every state)."),
+      num_key("device.pulse.step_d2d_sigma_ln", Dimension::kNone, "0", 0, 5, "Device-to-device log-normal sigma of the step sizes (SET and RESET factors drawn apart)."),
+      num_key("device.pulse.step_c2c", Dimension::kNone, "0.3", 0, 10, "Cycle-to-cycle relative sigma of one pulse's step."),
   };
   // Each workload's section, in registry order.
   for (const Workload* w : workloads())

@@ -192,6 +192,7 @@ std::vector<float> train(Network& net, const float* X, const int* labels, int B,
       ++batches;
     }
     history.push_back(static_cast<float>(sum / batches));
+    if (cfg.stop_all_correct && e + 1 >= cfg.min_epochs && correct(net, X, labels, B) == B) break;
   }
   return history;
 }

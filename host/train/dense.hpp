@@ -50,6 +50,11 @@ struct TrainConfig {
   float learning_rate = 1e-2f;  ///< SGD/Adam step; the Manhattan rule's fixed step (weight units)
   int epochs = 100;
   int batch = 0;                ///< 0: full batch (the paper's batch-mode backpropagation)
+  /// Stop at the end of the first epoch (from min_epochs on) after which every training row is classified
+  /// correctly, epochs being then the most that are run [Merrikh-Bayat 2018: trained until the training set is
+  /// classified]; false: run all epochs.
+  bool stop_all_correct = false;
+  int min_epochs = 0;
   float beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-8f;
 };
 
@@ -69,7 +74,8 @@ float gradients(const Network& net, const float* X, const int* labels, int B, Lo
 /// Apply one update of the optimizer (step t ≥ 1 for Adam's bias correction), then the per-weight bounds.
 void apply_update(Network& net, const std::vector<std::vector<float>>& grads, const TrainConfig& cfg, int t);
 
-/// Train for cfg.epochs over X (B × n_0) with labels; returns the loss after each epoch.
+/// Train for cfg.epochs over X (B × n_0) with labels (fewer with cfg.stop_all_correct); returns the loss of each
+/// epoch run (its size is the number of epochs run).
 std::vector<float> train(Network& net, const float* X, const int* labels, int B, const TrainConfig& cfg);
 
 /// Winner-take-all class of every row of Y (B × n): the index of the largest output (first on ties).

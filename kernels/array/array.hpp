@@ -192,6 +192,39 @@ MC_HD float manhattan_pulse(const ArrayParams& p, const DeviceThresholds& th, fl
   return clampf(set ? g + dg : g - dg, p.g_lo, p.g_hi);
 }
 
+/// A device's factors on the fixed-amplitude pulse step (log-normal, median 1): one Philox call on stream
+/// kArrayPulseStep, counter {device, 0, 0}; words 0 and 1 for SET and RESET.
+struct PulseStepFactors {
+  float set, reset;
+};
+MC_HD PulseStepFactors draw_pulse_step_factors(const ArrayParams& p, std::uint64_t device) {
+  const F32x4 z = normals(philox(RngKey{p.seed, stream::kArrayPulseStep}, device, 0, 0));
+  return PulseStepFactors{fast_exp(p.model.step_d2d_sigma_ln * z.v[0]), fast_exp(p.model.step_d2d_sigma_ln * z.v[1])};
+}
+
+/// Mean conductance change (µS, signed) of one fixed-amplitude pulse on a device at g (µS) whose step factor is
+/// `factor`, without cycle-to-cycle noise: SET +step_set·(1 − x)^nl_set, RESET −step_reset·x^nl_reset, with
+/// x = (g − g_min)/(g_max − g_min) clamped to [0, 1] (the device's window, device/rram.hpp). The SET step
+/// vanishes at g_max and the RESET step at g_min (soft bounds); unequal steps or exponents make the two
+/// polarities asymmetric, so a device pulsed up and down alike drifts to where the two steps are equal.
+MC_HD float pulse_step_mean(const DeviceModel& m, float g, bool set, float factor) {
+  const float x = clampf((g - m.g_min) / (m.g_max - m.g_min), 0.0f, 1.0f);
+  // x^0 = 1 for every x, 0 included (a constant step); powf(0, 0) is 1 as well, but say so.
+  if (set) return factor * m.step_set * (m.step_nl_set == 0.0f ? 1.0f : powf(1.0f - x, m.step_nl_set));
+  return -factor * m.step_reset * (m.step_nl_reset == 0.0f ? 1.0f : powf(x, m.step_nl_reset));
+}
+
+/// One fixed-amplitude pulse of amplitude v (V, magnitude) on a selected device with the device's nonlinear,
+/// asymmetric step (pulse_step_mean) times (1 + step_c2c·z), z a standard normal; a device whose threshold
+/// exceeds v does not move; the result stays in [g_min, g_max] (no verify: the working range [g_lo, g_hi] is not
+/// enforced).
+MC_HD float nonlinear_pulse(const ArrayParams& p, const DeviceThresholds& th, const PulseStepFactors& f, float g,
+                            bool set, float v, float z) {
+  if ((set ? th.set : th.reset) > v) return g;
+  const float dg = pulse_step_mean(p.model, g, set, set ? f.set : f.reset) * (1.0f + p.model.step_c2c * z);
+  return clampf(g + dg, p.model.g_min, p.model.g_max);
+}
+
 /// A read of every device of an array: read noise of the device model, one Philox call per device on stream
 /// kArrayRead, counter {first_device + k, read, 0}. read = 0 for noise fixed per chip, the read's index for fresh
 /// noise.

@@ -30,6 +30,7 @@ constexpr std::uint32_t kArrayThreshold = 20;  ///< per-device SET/RESET switchi
 constexpr std::uint32_t kArrayRead = 21;       ///< array reads: counter {device, read, 0} (read 0: fixed per chip)
 constexpr std::uint32_t kArrayPulse = 22;      ///< in-situ fixed-amplitude pulses: counter {device, update, 0}
 constexpr std::uint32_t kTrainInit = 23;       ///< initial weights of host training: counter {layer, weight/4, 0}
+constexpr std::uint32_t kArrayPulseStep = 24;  ///< per-device factors of the fixed-amplitude pulse step (SET, RESET): counter {device, 0, 0}
 // memcarlo fit (ids 30-39).
 constexpr std::uint32_t kFitRepeatRead = 30;  ///< simulated measurements: repeated reads of one state, counter {device, cycle, repeat}
 // bayes_nn (ids 40-49).

@@ -31,7 +31,8 @@ struct WriteVerifyOutcome {
 };
 
 /// Program one fresh device (d2d from draw_device; no wear). One Philox call per pulse on stream
-/// kWriteVerify, counter {device, pulse index, 0}.
+/// kWriteVerify, counter {device, pulse index, 0}. The last pulse is never a RESET: a device that does not
+/// converge ends at its last (read) SET.
 MC_HD WriteVerifyOutcome write_verify(const WriteVerifyParams& p, std::uint64_t device) {
   const DeviceModel& m = p.model;
   const float i_target = compliance_for(m, p.target);
@@ -48,6 +49,9 @@ MC_HD WriteVerifyOutcome write_verify(const WriteVerifyParams& p, std::uint64_t 
     const F32x4 z = normals(r);
     const bool need_reset = set_state && (p.law == PulseLaw::kRetry || g_read > hi);
     if (need_reset) {
+      // A RESET is only worth a pulse if a SET can follow it: with the budget spent the device is left at its last
+      // SET, the state that was read, rather than at an unverified HRS far below any target.
+      if (pulse + 1 >= p.max_pulses) break;
       o.g_final = d.formed ? program_reset(m, d, 0.0f, z.v[1]) : d.stuck_g;
       o.energy += reset_energy(m);
       ++o.reset_pulses;

@@ -94,6 +94,37 @@ TEST(CrossbarArray, WriteVerifyLandsInsideTheToleranceAndUnformedDevicesStayStuc
   EXPECT_EQ(c.disturbs, 0u);
 }
 
+TEST(CrossbarArray, WriteVerifyOutOfPulsesEndsAtItsLastSetNotAtAnUnverifiedReset) {
+  // A band no pulse can hit: every device spends its budget. With an even budget the retry law's pulses are
+  // SET, RESET, ..., and the last would be a RESET leaving the device in HRS (about 5 uS, far below a 60 uS
+  // target); it is skipped, so the device ends at its last SET, the same as with one pulse less.
+  const ArrayParams p = tio2_params();
+  WriteVerifyParams wv;
+  wv.model = p.model;
+  wv.target = 60.0f;
+  wv.tolerance = 1e-7f;
+  wv.law = PulseLaw::kRetry;
+  wv.start_fraction = p.start_fraction;
+  wv.step = p.step;
+  wv.seed = p.seed;
+  int checked = 0;
+  for (std::uint64_t dev = 0; dev < 2000; ++dev) {
+    float stuck_g;
+    if (!device_formed(p, dev, &stuck_g)) continue;
+    wv.max_pulses = 10;
+    const WriteVerifyOutcome even = write_verify(wv, dev);
+    wv.max_pulses = 9;
+    const WriteVerifyOutcome odd = write_verify(wv, dev);
+    ASSERT_FALSE(even.converged);
+    EXPECT_EQ(even.set_pulses, 5u);
+    EXPECT_EQ(even.reset_pulses, 4u);
+    EXPECT_EQ(even.g_final, odd.g_final);
+    EXPECT_GT(even.g_final, 0.5f * wv.target) << dev;  // an LRS near the target, not an HRS
+    ++checked;
+  }
+  EXPECT_GT(checked, 1900);
+}
+
 TEST(CrossbarArray, HalfSelectDisturbMovesOnlyLowThresholdDevicesThatWereAlreadyTuned) {
   ArrayParams p = tio2_params();
   const int rows = 17, cols = 20;

@@ -22,6 +22,9 @@ enum class MlpMode : int { kSoftware = 0, kExSitu = 1, kHardwareAware = 2, kInSi
 /// How a programmed chip is read when it classifies: one read per chip (read noise frozen into the weights), or a
 /// fresh read of every array for every input pattern.
 enum class MlpReads : int { kFixed = 0, kFresh = 1 };
+/// When software training stops: after a fixed number of epochs, or at the first epoch (from min_epochs on) with
+/// every training pattern classified [Merrikh-Bayat 2018: trained until the 40 patterns are right].
+enum class MlpStop : int { kEpochs = 0, kAllTrainCorrect = 1 };
 const char* mlp_mode_name(MlpMode m);
 
 struct CrossbarMlpSpec {
@@ -38,8 +41,14 @@ struct CrossbarMlpSpec {
   ArrayParams array{};            ///< model, mapping, range, programming, thresholds, disturb (seed set at run)
   double r_contact = 0, r_wire = 0;  ///< Ω
   int epochs = 0, retrain_epochs = 0, insitu_epochs = 0;
+  MlpStop stop = MlpStop::kEpochs;
+  bool adam = true;               ///< software training by Adam; false: plain batch gradient descent
+  int min_epochs = 0;             ///< stop: all_train_correct: epochs run before the stop rule may fire
   float learning_rate = 0, init_scale = 0;
   float insitu_step = 0, insitu_c2c = 0, insitu_v_set = 0, insitu_v_reset = 0;
+  /// in_situ: the device's nonlinear, asymmetric pulse step (device.pulse.step_*), or the fixed step insitu_step
+  /// with spread insitu_c2c kept inside [g_lo, g_hi] (the earlier model).
+  bool insitu_device_pulse = true;
   std::uint32_t train_seed = 1;
   /// Weights loaded from files (one (n_in + 1) × n_out matrix per layer, µS, bias row last); empty: train here.
   std::vector<std::vector<float>> loaded_weights;
@@ -73,6 +82,7 @@ struct ArrayMap {
 struct MlpOutcome {
   train::Network software;
   int software_train = 0, software_test = 0;
+  int software_epochs = 0;                         ///< epochs the software training ran (0: weights loaded)
   std::vector<MlpMode> chip_modes;                 ///< the hardware modes run, in order
   std::vector<std::vector<ChipResult>> chips;      ///< [mode][chip]
   std::vector<ArrayMap> maps;                      ///< chip 0, first hardware mode, every tile
@@ -84,8 +94,9 @@ MlpOutcome simulate_crossbar_mlp(const CrossbarMlpSpec& w, const DeviceModel& mo
                                  const MlpData& data, int threads, std::atomic<std::uint64_t>* progress,
                                  const std::atomic<bool>* cancel);
 
-/// The network of the spec with software-trained weights (deterministic for the seed).
-train::Network train_software(const CrossbarMlpSpec& w, const MlpData& data);
+/// The network of the spec with software-trained weights (deterministic for the seed); *epochs (if given): the
+/// epochs run.
+train::Network train_software(const CrossbarMlpSpec& w, const MlpData& data, int* epochs = nullptr);
 
 /// One array (tile) of a layer. A layer's weights (n_in + 1 rows, the bias row last, by n_out) larger than
 /// max_array are split into row blocks, whose partial currents add at the neuron, and output blocks; each block

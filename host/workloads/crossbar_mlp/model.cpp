@@ -196,7 +196,7 @@ train::NetworkShape network_shape(const CrossbarMlpSpec& w) {
 train::TrainConfig train_config(const CrossbarMlpSpec& w, int epochs) {
   train::TrainConfig c;
   c.loss = train::Loss::kMse;  // the paper's batch-mode backpropagation with MSE
-  c.optimizer = train::Optimizer::kAdam;
+  c.optimizer = w.adam ? train::Optimizer::kAdam : train::Optimizer::kSgd;
   c.learning_rate = w.learning_rate;
   c.epochs = epochs;
   return c;
@@ -396,7 +396,9 @@ ChipResult import_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Lay
 
 // In-situ training by fixed-amplitude pulses (the Manhattan rule, batch variant [Zamanidoost et al. 2015]):
 // each epoch reads the chip through the circuit, backpropagates in the periphery, and sends one pulse pair per
-// weight against the sign of its gradient (SET one device of the pair, RESET the other). Every epoch's pulses
+// weight against the sign of its gradient (SET one device of the pair, RESET the other). A pulse moves a device
+// by its own state-dependent, asymmetric step (kernels/array/array.hpp nonlinear_pulse), or by the fixed step
+// of insitu_pulse: fixed. Every epoch's pulses
 // half-select every device of the array once per polarity under the V/2 scheme.
 ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Layout& lay, const MlpData& d,
                        TileSolvers& solvers, std::uint64_t chip) {
@@ -437,7 +439,10 @@ ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Lay
               r.energy_pj += static_cast<double>(v) * v * g[l][q] * p.model.pulse_width * 1e6;
               if (stuck[l][q]) continue;
               const F32x4 z = normals(philox(key, base + q, static_cast<std::uint64_t>(e), 0));
-              g[l][q] = manhattan_pulse(p, draw_thresholds(p, base + q), g[l][q], set, v, w.insitu_step, w.insitu_c2c, z.v[0]);
+              const DeviceThresholds th = draw_thresholds(p, base + q);
+              g[l][q] = w.insitu_device_pulse
+                            ? nonlinear_pulse(p, th, draw_pulse_step_factors(p, base + q), g[l][q], set, v, z.v[0])
+                            : manhattan_pulse(p, th, g[l][q], set, v, w.insitu_step, w.insitu_c2c, z.v[0]);
             }
           }
       for (size_t q = 0; q < g[l].size(); ++q)
@@ -450,14 +455,21 @@ ChipResult insitu_chip(const CrossbarMlpSpec& w, const ArrayParams& p, const Lay
 
 }  // namespace
 
-train::Network train_software(const CrossbarMlpSpec& w, const MlpData& d) {
+train::Network train_software(const CrossbarMlpSpec& w, const MlpData& d, int* epochs) {
   train::Network net = train::make_network(network_shape(w));
+  if (epochs) *epochs = 0;
   if (!w.loaded_weights.empty()) {
     // A user's network: taken as it is (the import clips it to the conductance range like any other).
     for (size_t l = 0; l < net.layers.size(); ++l) net.layers[l].W = w.loaded_weights[l];
     return net;
   }
-  train::train(net, d.x_train.data(), d.y_train.data(), d.n_train(), train_config(w, w.epochs));
+  train::TrainConfig c = train_config(w, w.epochs);
+  // The paper's protocol: batch backpropagation until the training set is classified, so the margins are the
+  // smallest that classify it (and a chip's tuning errors can cost a training pattern).
+  c.stop_all_correct = w.stop == MlpStop::kAllTrainCorrect;
+  c.min_epochs = w.min_epochs;
+  const std::vector<float> history = train::train(net, d.x_train.data(), d.y_train.data(), d.n_train(), c);
+  if (epochs) *epochs = static_cast<int>(history.size());
   return net;
 }
 
@@ -465,7 +477,7 @@ MlpOutcome simulate_crossbar_mlp(const CrossbarMlpSpec& w, const DeviceModel& mo
                                  const MlpData& d, int threads, std::atomic<std::uint64_t>* progress,
                                  const std::atomic<bool>* cancel) {
   MlpOutcome out;
-  out.software = train_software(w, d);
+  out.software = train_software(w, d, &out.software_epochs);
   out.software_train = train::correct(out.software, d.x_train.data(), d.y_train.data(), d.n_train());
   out.software_test = train::correct(out.software, d.x_test.data(), d.y_test.data(), d.n_test());
   for (MlpMode m : w.modes)

@@ -68,11 +68,12 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
   size_t tiles = 0;
   for (const std::vector<Tile>& t : layer_tiles(w)) tiles += t.size();
   std::vector<std::string> rcols = {"point", "workload", "layers", "arrays", "chips", "seed", "train_patterns", "test_patterns",
-                                    "tolerance", "r_contact_ohm", "r_wire_ohm", "reads", "software_train_correct",
+                                    "tolerance", "r_contact_ohm", "r_wire_ohm", "reads", "software_epochs", "software_train_correct",
                                     "software_train_accuracy", "software_test_accuracy"};
   std::vector<std::string> rrow = {"0", "crossbar_mlp", layers, std::to_string(tiles), std::to_string(w.chips), std::to_string(s.seed),
                                    std::to_string(d.n_train()), std::to_string(d.n_test()), cell(w.array.tolerance), cell(w.r_contact),
-                                   cell(w.r_wire), w.reads == MlpReads::kFresh ? "fresh" : "fixed", std::to_string(o.software_train),
+                                   cell(w.r_wire), w.reads == MlpReads::kFresh ? "fresh" : "fixed", std::to_string(o.software_epochs),
+                                   std::to_string(o.software_train),
                                    cell(o.software_train / ntr), cell(sw_test)};
   std::uint64_t sets = 0, resets = 0;
   std::vector<std::pair<std::string, std::string>> rows;
@@ -144,7 +145,8 @@ RunSummary run_crossbar_mlp(const Scenario& s, const Backend& backend, const Run
 
   summary.wall_seconds = wall;
   summary.rows = {{"network", layers},
-                  {"software train / test", fmt::format("{}/{} / {:.2f} %", o.software_train, d.n_train(), 100 * sw_test)}};
+                  {"software train / test", fmt::format("{}/{} / {:.2f} % ({} epochs)", o.software_train, d.n_train(), 100 * sw_test,
+                                                        o.software_epochs)}};
   summary.rows.insert(summary.rows.end(), rows.begin(), rows.end());
   summary.rows.push_back({"wall time", fmt::format("{:.2f} s", wall)});
   return summary;

@@ -53,15 +53,19 @@ class CrossbarMlpWorkload final : public Workload {
       num_key("crossbar_mlp.disturb", Dimension::kNone, "0.01", 0, 1, "Half-select disturb: fraction of the way to g_hi (SET) or g_lo (RESET) per pulse, for devices below half threshold; 0: off."),
       num_key("crossbar_mlp.r_contact", Dimension::kNone, "400", 0, 1e6, "Contact (terminal) resistance at each line end, ohm (paper: about 800 ohm pad to pad)."),
       num_key("crossbar_mlp.r_wire", Dimension::kNone, "0.5", 0, 1e6, "Wire resistance per cell segment, ohm."),
-      integer_key("crossbar_mlp.epochs", "1000", 1, 1e7, "Software training epochs (full batch, Adam, MSE)."),
-      num_key("crossbar_mlp.learning_rate", Dimension::kNone, "2", 1e-9, 1e6, "Adam step, uS of weight."),
+      integer_key("crossbar_mlp.epochs", "1000", 1, 1e7, "Software training epochs (full batch, Adam, MSE); with stop: all_train_correct, the most that are run."),
+      choice_key("crossbar_mlp.stop", {"epochs", "all_train_correct"}, "epochs", "When software training stops: after crossbar_mlp.epochs, or (the paper's protocol) at the first epoch from min_epochs on that classifies every training pattern."),
+      integer_key("crossbar_mlp.min_epochs", "0", 0, 1e7, "stop: all_train_correct: epochs run before the stop rule may fire."),
+      choice_key("crossbar_mlp.optimizer", {"adam", "gd"}, "adam", "Software training (and hardware-aware retraining): Adam, or plain full-batch gradient descent (the paper's batch-mode backpropagation)."),
+      num_key("crossbar_mlp.learning_rate", Dimension::kNone, "2", 1e-9, 1e9, "Adam step, uS of weight; gd: uS of weight per unit of MSE gradient (uS^2/V^2)."),
       num_key("crossbar_mlp.init_scale", Dimension::kNone, "80", 1e-6, 1e6, "Initial weights uniform in +-init_scale/sqrt(inputs+1), uS."),
       integer_key("crossbar_mlp.train_seed", "1", 0, 4294967295.0, "Seed of the software network's initial weights."),
       text_key("crossbar_mlp.weights", "", "Weights of layer 1 (.npy or .csv, (inputs + 1) x outputs in uS, bias row last); layer k's file ends in k instead of 1. Empty: train here."),
       integer_key("crossbar_mlp.retrain_epochs", "300", 0, 1e7, "hardware_aware: epochs of retraining with the stuck devices frozen."),
       integer_key("crossbar_mlp.insitu_epochs", "100", 1, 1e7, "in_situ: Manhattan-rule epochs (one pulse pair per weight each)."),
-      num_key("crossbar_mlp.insitu_step", Dimension::kConductance, "2 uS", 1e-6, 1e6, "in_situ: conductance step of one fixed-amplitude pulse."),
-      num_key("crossbar_mlp.insitu_c2c", Dimension::kNone, "0.3", 0, 10, "in_situ: relative cycle-to-cycle sigma of that step."),
+      choice_key("crossbar_mlp.insitu_pulse", {"device", "fixed"}, "device", "in_situ: a pulse moves a device by the device's state-dependent, asymmetric step (device.pulse.step_*), or by the fixed insitu_step with spread insitu_c2c, clipped to [g_lo, g_hi]."),
+      num_key("crossbar_mlp.insitu_step", Dimension::kConductance, "2 uS", 1e-6, 1e6, "in_situ, insitu_pulse: fixed: conductance step of one fixed-amplitude pulse."),
+      num_key("crossbar_mlp.insitu_c2c", Dimension::kNone, "0.3", 0, 10, "in_situ, insitu_pulse: fixed: relative cycle-to-cycle sigma of that step."),
       num_key("crossbar_mlp.insitu_v_set", Dimension::kVoltage, "1.2 V", 0, 100, "in_situ: SET pulse amplitude; devices with a higher threshold do not move."),
       num_key("crossbar_mlp.insitu_v_reset", Dimension::kVoltage, "1.4 V", 0, 100, "in_situ: RESET pulse amplitude magnitude."),
     };
@@ -115,11 +119,15 @@ class CrossbarMlpWorkload final : public Workload {
     w.r_contact = r.number("crossbar_mlp.r_contact");
     w.r_wire = r.number("crossbar_mlp.r_wire");
     w.epochs = static_cast<int>(r.number("crossbar_mlp.epochs"));
+    w.stop = r.choice("crossbar_mlp.stop") == "all_train_correct" ? MlpStop::kAllTrainCorrect : MlpStop::kEpochs;
+    w.min_epochs = static_cast<int>(r.number("crossbar_mlp.min_epochs"));
+    w.adam = r.choice("crossbar_mlp.optimizer") == "adam";
     w.learning_rate = static_cast<float>(r.number("crossbar_mlp.learning_rate"));
     w.init_scale = static_cast<float>(r.number("crossbar_mlp.init_scale"));
     w.train_seed = static_cast<std::uint32_t>(r.number("crossbar_mlp.train_seed"));
     w.retrain_epochs = static_cast<int>(r.number("crossbar_mlp.retrain_epochs"));
     w.insitu_epochs = static_cast<int>(r.number("crossbar_mlp.insitu_epochs"));
+    w.insitu_device_pulse = r.choice("crossbar_mlp.insitu_pulse") == "device";
     w.insitu_step = static_cast<float>(r.number("crossbar_mlp.insitu_step"));
     w.insitu_c2c = static_cast<float>(r.number("crossbar_mlp.insitu_c2c"));
     w.insitu_v_set = static_cast<float>(r.number("crossbar_mlp.insitu_v_set"));
