@@ -83,11 +83,18 @@ BinaryNet make_binary_net(const std::vector<int>& sizes, bool binary_input, cons
   return net;
 }
 
+float epoch_learning_rate(const BinaryTrainConfig& cfg, int epoch) {
+  if (!(cfg.lr_final > 0) || cfg.lr_final == cfg.learning_rate || cfg.epochs < 2) return cfg.learning_rate;
+  const double ratio = static_cast<double>(cfg.lr_final) / cfg.learning_rate;
+  return static_cast<float>(cfg.learning_rate * std::pow(ratio, static_cast<double>(epoch) / (cfg.epochs - 1)));
+}
+
 bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, const BinaryTrainConfig& cfg,
                   const std::function<void(const EpochReport&)>& on_epoch, const std::atomic<bool>* cancel) {
   check_sizes(net.sizes);
   if (cfg.batch < 2) throw std::invalid_argument("binarized training needs batches of at least 2 rows");
   if (cfg.p_train < 0 || cfg.p_train > 0.5f) throw std::invalid_argument("p_train must lie in [0, 0.5]");
+  if (cfg.lr_final < 0 || cfg.lr_final > cfg.learning_rate) throw std::invalid_argument("lr_final must lie in (0, learning_rate] (0: no decay)");
   const int L = static_cast<int>(net.W.size()), n0 = net.sizes[0], C = net.sizes.back();
   const int threads = cfg.threads > 0 ? cfg.threads : omp_get_max_threads();
   const int Bmax = cfg.batch;
@@ -110,6 +117,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
   const SerialBlas serial_blas;
   for (int epoch = 0; epoch < cfg.epochs; ++epoch) {
     const double t0 = seconds_now();
+    const float lr = epoch_learning_rate(cfg, epoch);
     for (int i = 0; i < N; ++i) {
       const U32x4 r = philox(RngKey{cfg.seed, stream::kBnnShuffle}, static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(i), 0);
       keys[i] = (static_cast<std::uint64_t>(r.v[0]) << 32) | r.v[1];
@@ -225,7 +233,6 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
       }
       // Adam on the hidden weights (the gradient follows a flipped weight's sign), then the clamp to [−1, 1].
       const float bc1 = 1.0f - std::pow(b1, static_cast<float>(step)), bc2 = 1.0f - std::pow(b2, static_cast<float>(step));
-      const float lr = cfg.learning_rate;
       for (int l = 0; l < L; ++l) {
         float* W = net.W[l].data();
         const float* gw = dW[l].data();
@@ -243,7 +250,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
         }
       }
     }
-    if (on_epoch) on_epoch(EpochReport{epoch + 1, seen ? loss_sum / seen : 0.0, seen ? static_cast<double>(correct) / seen : 0.0, seconds_now() - t0});
+    if (on_epoch) on_epoch(EpochReport{epoch + 1, seen ? loss_sum / seen : 0.0, seen ? static_cast<double>(correct) / seen : 0.0, seconds_now() - t0, lr});
   }
   return true;
 }

@@ -34,8 +34,11 @@ std::string layers_text(const std::vector<int>& v) {
 // What determines a trained net: the cache folder's name is a 64-bit FNV-1a hash of it.
 std::string training_identity(const BnnSpec& w) {
   const train::BinaryTrainConfig& t = w.train;
-  return fmt::format("bnn-v1|{}|{}|{}|{}|{}|{}|{:.9g}|{:.9g}|{:.9g}|{}", w.data_dir.empty() ? fashion_mnist_dir() : w.data_dir, w.train_rows,
-                     layers_text(w.layers), w.binary_input ? "binary" : "real", t.epochs, t.batch, t.learning_rate, t.p_train, t.init_scale, t.seed);
+  std::string id = fmt::format("bnn-v1|{}|{}|{}|{}|{}|{}|{:.9g}|{:.9g}|{:.9g}|{}", w.data_dir.empty() ? fashion_mnist_dir() : w.data_dir, w.train_rows,
+                               layers_text(w.layers), w.binary_input ? "binary" : "real", t.epochs, t.batch, t.learning_rate, t.p_train, t.init_scale, t.seed);
+  // A decaying rate is a different net (nets trained without decay keep their cache folders).
+  if (t.lr_final > 0 && t.lr_final != t.learning_rate) id += fmt::format("|lr_final {:.9g}", t.lr_final);
+  return id;
 }
 
 std::string fnv1a(const std::string& s) {
@@ -78,7 +81,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   // The network: loaded, cached or trained here.
   train::BinaryNet net;
   std::string origin;
-  CsvTable training({"epoch", "loss", "train_accuracy", "wall_s"});
+  CsvTable training({"epoch", "learning_rate", "loss", "train_accuracy", "wall_s"});
   bool trained = false;
   double train_seconds = 0, epoch_seconds = 0;
   if (!w.weights.empty()) {
@@ -101,8 +104,9 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
       cfg.threads = threads;
       const double ts = now_seconds();
       const bool done = train::train_binary(net, d.x_train.data(), d.y_train.data(), d.n_train(), cfg, [&](const train::EpochReport& e) {
-        training.add_row({std::to_string(e.epoch), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
-        if (say) std::fprintf(stderr, "bnn: epoch %d/%d: loss %.4f, training accuracy %.4f, %.1f s\n", e.epoch, cfg.epochs, e.loss, e.train_accuracy, e.seconds);
+        training.add_row({std::to_string(e.epoch), cell(e.learning_rate), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
+        if (say) std::fprintf(stderr, "bnn: epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.4f, %.1f s\n", e.epoch, cfg.epochs, e.learning_rate, e.loss,
+                              e.train_accuracy, e.seconds);
       }, &cancel_flag());
       if (!done) throw Interrupted("training stopped; no model was written");
       train_seconds = now_seconds() - ts;

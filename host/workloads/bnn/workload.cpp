@@ -40,6 +40,7 @@ class BnnWorkload final : public Workload {
       integer_key("bnn.epochs", "20", 1, 1e5, "Training epochs (Adam, softmax cross-entropy)."),
       integer_key("bnn.batch", "100", 2, 1e6, "Training batch size (batch-norm statistics per batch)."),
       num_key("bnn.learning_rate", Dimension::kNone, "0.005", 1e-9, 10, "Adam learning rate of the hidden weights."),
+      num_key("bnn.lr_final", Dimension::kNone, "0", 0, 10, "Learning rate of the last epoch: Adam's rate decays exponentially per epoch from learning_rate to it (BinaryNet: 5e-3 to 1e-5); at most learning_rate. 0: no decay."),
       num_key("bnn.p_train", Dimension::kNone, "0", 0, 0.5, "Error-aware training: probability that a binary weight's sign is flipped at every forward pass (Hirtzlin et al.: 4e-2)."),
       num_key("bnn.init_scale", Dimension::kNone, "0.1", 1e-6, 1, "Hidden weights start uniform in +-init_scale."),
       integer_key("bnn.train_seed", "1", 0, 4294967295.0, "Seed of training (initial weights, batch order, training flips), apart from the point's seed so sweep points share one network."),
@@ -91,6 +92,11 @@ class BnnWorkload final : public Workload {
     w.train.epochs = static_cast<int>(r.number("bnn.epochs"));
     w.train.batch = static_cast<int>(r.number("bnn.batch"));
     w.train.learning_rate = static_cast<float>(r.number("bnn.learning_rate"));
+    w.train.lr_final = static_cast<float>(r.number("bnn.lr_final"));
+    if (w.train.lr_final > w.train.learning_rate)
+      throw InputError(r.mark("bnn.lr_final"), "bnn.lr_final",
+                       fmt::format("is {:.3g}, above bnn.learning_rate {:.3g}: expected a final rate > 0 and <= the learning rate (or 0: no decay)",
+                                   w.train.lr_final, w.train.learning_rate));
     w.train.p_train = static_cast<float>(r.number("bnn.p_train"));
     w.train.init_scale = static_cast<float>(r.number("bnn.init_scale"));
     w.train.seed = static_cast<std::uint32_t>(r.number("bnn.train_seed"));
@@ -134,8 +140,12 @@ class BnnWorkload final : public Workload {
   void describe(const Scenario& s, double, bool, TableRows& rows) const override {
     const BnnSpec& w = s.spec_as<BnnSpec>();
     rows.push_back({"network", layers_text(w.layers) + (w.binary_input ? " (binary inputs)" : " (real inputs)")});
-    rows.push_back({"training", w.weights.empty() ? fmt::format("{} epochs, batch {}, lr {:.3g}, p_train {:.3g}", w.train.epochs, w.train.batch,
-                                                                w.train.learning_rate, w.train.p_train)
+    rows.push_back({"training", w.weights.empty() ? fmt::format("{} epochs, batch {}, lr {:.3g}{}, p_train {:.3g}", w.train.epochs, w.train.batch,
+                                                                w.train.learning_rate,
+                                                                w.train.lr_final > 0 && w.train.lr_final < w.train.learning_rate
+                                                                    ? fmt::format(" decaying to {:.3g}", w.train.lr_final)
+                                                                    : std::string(),
+                                                                w.train.p_train)
                                                    : "loaded from " + w.weights});
     rows.push_back({"chips", std::to_string(w.chips)});
     std::string err = bnn_errors_name(w.errors);
