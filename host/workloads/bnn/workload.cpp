@@ -48,7 +48,7 @@ class BnnWorkload final : public Workload {
       choice_key("bnn.cache", {"true", "false"}, "true", "true: keep trained nets in .bnn_models/ beside the output folder and reuse one trained with the same keys (sweeps train once)."),
       integer_key("bnn.chips", "20", 1, 1e7, "Monte Carlo chips, each programmed with its own weight errors."),
       choice_key("bnn.errors", {"none", "ber", "device", "lognormal"}, "ber", "Weight errors: none; an explicit bit error rate; the device model (cell, compliance, aging, read noise); two log-normal states (bnn.lognormal)."),
-      choice_key("bnn.timing", {"chip", "read"}, "chip", "chip: errors fixed at programming (one flip mask per chip); read: drawn afresh for every test image (errors: ber)."),
+      choice_key("bnn.timing", {"chip", "read"}, "chip", "chip: errors fixed at programming (one flip mask per chip); read: drawn afresh for every test image (errors: ber; errors: device: states fixed at programming, read noise drawn per read, gaussian or none)."),
       num_key("bnn.ber", Dimension::kNone, "0", 0, 0.5, "errors: ber: probability that a stored weight reads flipped."),
       choice_key("bnn.cell", {"2t2r", "1t1r"}, "2t2r", "Bit cell: two devices LRS/HRS compared by the sense amplifier, or one device against a reference."),
       num_key("bnn.compliance", Dimension::kCurrent, "200 uA", 1e-3, 1e6, "errors: device: SET compliance of programming (the talk's conditions: 200 uA)."),
@@ -105,8 +105,12 @@ class BnnWorkload final : public Workload {
     const std::string errors = r.choice("bnn.errors");
     w.errors = errors == "none" ? BnnErrors::kNone : errors == "ber" ? BnnErrors::kBer : errors == "device" ? BnnErrors::kDevice : BnnErrors::kLognormal;
     w.timing = r.choice("bnn.timing") == "chip" ? BnnTiming::kChip : BnnTiming::kRead;
-    if (w.timing == BnnTiming::kRead && w.errors != BnnErrors::kBer && w.errors != BnnErrors::kNone)
-      throw InputError(r.mark("bnn.timing"), "bnn.timing", "read (errors drawn per test image) needs bnn.errors: ber; device and lognormal errors are fixed at programming (chip)");
+    if (w.timing == BnnTiming::kRead && w.errors == BnnErrors::kLognormal)
+      throw InputError(r.mark("bnn.timing"), "bnn.timing",
+                       "read (errors drawn per test image) needs bnn.errors: ber or device; lognormal states have no read noise and are fixed at programming (chip)");
+    if (w.timing == BnnTiming::kRead && w.errors == BnnErrors::kDevice && s.device.read_noise == ReadNoise::kLaplace)
+      throw InputError(r.mark("bnn.timing"), "bnn.timing",
+                       "read with errors: device integrates gaussian or no read noise, not device.read.noise: laplace (use timing: chip)");
     w.ber = r.number("bnn.ber");
     w.cell = r.choice("bnn.cell") == "2t2r" ? StorageCell::k2T2R : StorageCell::k1T1R;
     w.compliance = static_cast<float>(r.number("bnn.compliance"));
