@@ -3,7 +3,8 @@
 // batch norm without learned scale or shift after every layer (batch statistics in training, running averages
 // with momentum 0.1 at inference), sign activations with the straight-through estimator clipped at |x| > 1,
 // real-valued first-layer input (or inputs binarized at 0.5), softmax cross-entropy on the last batch norm's
-// output, Adam (lr 0.005, batch 100), hidden weights clamped to [−1, 1] (BinaryNet). Error-aware training
+// output, Adam (lr 0.005, batch 100; optionally decayed exponentially per epoch to lr_final, as BinaryNet's
+// schedule from 5e-3 to 1e-5), hidden weights clamped to [−1, 1] after every step (BinaryNet). Error-aware training
 // (Hirtzlin et al.; fact 13): every forward pass flips each binary weight's sign with probability p_train, and
 // the gradient follows the flipped sign. Products on BLAS (cblas_sgemm); float32; deterministic for the seed
 // and the thread count.
@@ -27,6 +28,9 @@ struct BinaryTrainConfig {
   int epochs = 10;
   int batch = 100;
   float learning_rate = 0.005f;
+  /// Learning rate of the last epoch: the rate decays exponentially per epoch, epoch e (0-based) of E at
+  /// learning_rate·(lr_final/learning_rate)^(e/(E−1)) (BinaryNet's Adam schedule). 0: no decay.
+  float lr_final = 0.0f;
   float p_train = 0.0f;     ///< error-aware training: sign-flip probability per weight and forward pass
   float init_scale = 0.1f;  ///< hidden weights start uniform in ±init_scale
   float momentum = 0.1f;    ///< running-statistics update weight
@@ -38,10 +42,14 @@ struct BinaryTrainConfig {
 /// running means 0 and variances 1.
 BinaryNet make_binary_net(const std::vector<int>& sizes, bool binary_input, const BinaryTrainConfig& cfg);
 
+/// The learning rate of 0-based epoch `epoch` under cfg's schedule.
+float epoch_learning_rate(const BinaryTrainConfig& cfg, int epoch);
+
 /// What train_binary reports after each epoch.
 struct EpochReport {
   int epoch = 0;
   double loss = 0, train_accuracy = 0, seconds = 0;
+  double learning_rate = 0;
 };
 
 /// Trains on N rows of X (N × n_0, values in [0, 1]) with labels. `on_epoch` (may be empty) is called after

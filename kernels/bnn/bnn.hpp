@@ -17,6 +17,7 @@
 #include "common/mc_hd.hpp"
 #include "common/rng.hpp"
 #include "common/streams.hpp"
+#include "bayes/storage.hpp"
 
 namespace mc {
 
@@ -104,6 +105,42 @@ MC_HD bool bnn_lognormal_error(const BnnLognormalCell& c, std::uint32_t seed, st
 
 /// Standard normal CDF (double).
 MC_HD double bnn_phi(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
+
+/// Per-read device errors (bnn.timing: read, errors: device): the probability that one read of a programmed cell
+/// `g` (written as `value`) returns the other value, over a fresh draw of its read noise (stored_cell_sense):
+/// none: 0 or 1; gaussian, relative σ: 2T2R reads a·(1 + σz₁) > b·(1 + σz₂), a normal difference with mean a − b
+/// and variance σ²(a² + b²), so P(read 1) = Φ((a − b)/(σ√(a² + b²))); 1T1R reads a·(1 + σz) ≥ G_ref,
+/// P(read 1) = Φ((a − G_ref)/(σa)). Laplace read noise is not integrated (the workload refuses it); returns NaN.
+MC_HD double bnn_read_error_probability(const StorageParams& s, StoredCell g, bool value) {
+  const DeviceModel& m = s.model;
+  double p1;  // P(the read returns 1)
+  if (m.read_noise == ReadNoise::kNone || m.read_sigma_rel <= 0.0f) {
+    p1 = s.cell == StorageCell::k1T1R ? (g.a >= s.read_threshold ? 1.0 : 0.0) : (g.a > g.b ? 1.0 : 0.0);
+  } else if (m.read_noise == ReadNoise::kGaussian) {
+    const double a = g.a, sr = m.read_sigma_rel;
+    if (s.cell == StorageCell::k1T1R) {
+      p1 = a > 0 ? bnn_phi((a - s.read_threshold) / (sr * a)) : (0.0 >= s.read_threshold ? 1.0 : 0.0);
+    } else {
+      const double b = g.b, sd = sr * sqrt(a * a + b * b);
+      p1 = sd > 0 ? bnn_phi((a - b) / sd) : (a > b ? 1.0 : 0.0);
+    }
+  } else {
+    return NAN;
+  }
+  return value ? 1.0 - p1 : p1;
+}
+
+/// Bins of the per-read sampler: bin b holds cells whose read-error probability lies in (2^−(b+1), 2^−b], the
+/// last bin every smaller non-zero one (bound 2^−(kBnnReadBins−1)).
+constexpr int kBnnReadBins = 64;
+MC_HD int bnn_read_bin(double p) {
+  if (!(p > 0.0)) return -1;
+  int b = static_cast<int>(floor(-log2(p)));  // p in (2^-(b+1), 2^-b] up to rounding at the edges
+  b = b < 0 ? 0 : (b > kBnnReadBins - 1 ? kBnnReadBins - 1 : b);
+  while (b > 0 && p > ldexp(1.0, -b)) --b;  // never below p: the acceptance p / bound stays <= 1
+  return b;
+}
+MC_HD double bnn_read_bin_bound(int b) { return ldexp(1.0, -b); }
 
 /// Analytic 2T2R bit error rate of the log-normal cell: Φ(−Δμ/√(σL² + σH²)).
 MC_HD double bnn_ber_2t2r(double mu_gap, double sigma_lrs, double sigma_hrs) {

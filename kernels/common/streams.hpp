@@ -45,5 +45,7 @@ constexpr std::uint32_t kBnnReadFlip = 51;   ///< flips drawn per read (per test
 constexpr std::uint32_t kBnnTrainFlip = 52;  ///< error-aware training flips: counter {step, layer, draw}
 constexpr std::uint32_t kBnnShuffle = 53;    ///< training batch order: counter {epoch, row, 0}
 constexpr std::uint32_t kBnnCell = 54;       ///< log-normal cell states (bnn.errors: lognormal): counter {bit, read, 0}
+constexpr std::uint32_t kBnnReadCandidate = 55;  ///< per-read device errors, candidate reads of a bin: counter {image, (chip·layers + layer)·64 + bin, draw}
+constexpr std::uint32_t kBnnReadAccept = 56;     ///< per-read device errors, acceptance of a candidate: counter {image, (chip·layers + layer)·64 + bin, candidate}
 constexpr std::uint32_t kTest = 99;           ///< reserved for tests
 }  // namespace mc::stream

@@ -112,112 +112,154 @@ struct BerQuadrature {
   double err;  ///< numerical error estimate
 };
 
-inline BerQuadrature ber_2t2r_quadrature(const DeviceModel& m, float i_c, double t, double h = 0.002) {
-  if (m.read_noise == ReadNoise::kLaplace) return {NAN, NAN};
-  const double sr = m.read_noise == ReadNoise::kGaussian ? m.read_sigma_rel : 0.0;
-  const double lo = m.g_min, hi = m.g_max;
-  const double mu0 = lrs_median(m, i_c), m0 = m.hrs_median;
-  const double sdl = m.lrs_d2d_sigma_ln, sdh = m.hrs_d2d_sigma_ln, s_c = m.hrs_sigma_ln;
-  const double drop = m.closure_lrs_drop, rise = m.closure_hrs_rise, grow = m.closure_spread_growth, onset = m.closure_onset;
-  const double k = m.weibull_shape, lam = m.weibull_scale;
-  const double pu = m.forming_failure_fraction, pl = m.stuck_lrs_probability;
-  // States of a formed device at t: wear nodes in ln L over [t, L_max), fresh beyond L_max, stuck below t.
-  constexpr int kWear = 24;
-  double gx[kWear], gw[kWear], wear_a[kWear], wear_p[kWear];
-  gauss_legendre(kWear, gx, gw);
-  const double l_max = onset > 0 ? t / onset : std::max(t, lam * std::pow(50.0, 1.0 / k));
-  const double f_t = lifetime_cdf(m, t), f_max = lifetime_cdf(m, l_max);
-  double wear_sum = 0;
-  for (int i = 0; i < kWear; ++i) {
-    const double u = 0.5 * (std::log(l_max) + std::log(t)) + 0.5 * (std::log(l_max) - std::log(t)) * gx[i];
-    const double L = std::exp(u), r = std::pow(L / lam, k);
-    wear_p[i] = 0.5 * (std::log(l_max) - std::log(t)) * gw[i] * k * r * std::exp(-r);  // f(L)·L dlnL
-    wear_a[i] = std::fmin(std::fmax((t / L - onset) / (1 - onset), 0.0), 1.0);
-    wear_sum += wear_p[i];
+/// The read distributions of one device after t cycles, over every state device_cycle samples (unformed, worn
+/// out, wearing, fresh; d2d and c2c) and the read noise: cdf_lrs(x) = P(read ≤ x) of a device SET at compliance
+/// i_c (the LRS role), sf_hrs(y) = P(read ≥ y) of a RESET device (the HRS role). Both 2T2R (one device of
+/// each role compared) and 1T1R (one device against a reference) error rates integrate these.
+class ReadDistributions {
+ public:
+  ReadDistributions(const DeviceModel& m, float i_c, double t) : m_(m) {
+    sr_ = m.read_noise == ReadNoise::kGaussian ? m.read_sigma_rel : 0.0;
+    lo_ = m.g_min, hi_ = m.g_max;
+    mu0_ = lrs_median(m, i_c), m0_ = m.hrs_median;
+    sdl_ = m.lrs_d2d_sigma_ln, sdh_ = m.hrs_d2d_sigma_ln, s_c_ = m.hrs_sigma_ln;
+    drop_ = m.closure_lrs_drop, rise_ = m.closure_hrs_rise, grow_ = m.closure_spread_growth;
+    const double onset = m.closure_onset, k = m.weibull_shape, lam = m.weibull_scale;
+    pu_ = m.forming_failure_fraction;
+    const double pl = m.stuck_lrs_probability;
+    // States of a formed device at t: wear nodes in ln L over [t, L_max), fresh beyond L_max, stuck below t.
+    double gx[kWear], gw[kWear];
+    gauss_legendre(kWear, gx, gw);
+    const double l_max = onset > 0 ? t / onset : std::max(t, lam * std::pow(50.0, 1.0 / k));
+    const double f_t = lifetime_cdf(m, t), f_max = lifetime_cdf(m, l_max);
+    double wear_sum = 0;
+    for (int i = 0; i < kWear; ++i) {
+      const double u = 0.5 * (std::log(l_max) + std::log(t)) + 0.5 * (std::log(l_max) - std::log(t)) * gx[i];
+      const double L = std::exp(u), r = std::pow(L / lam, k);
+      wear_p_[i] = 0.5 * (std::log(l_max) - std::log(t)) * gw[i] * k * r * std::exp(-r);  // f(L)·L dlnL
+      wear_a_[i] = std::fmin(std::fmax((t / L - onset) / (1 - onset), 0.0), 1.0);
+      wear_sum += wear_p_[i];
+    }
+    const double wear_mass = f_max - f_t;
+    for (int i = 0; i < kWear; ++i) wear_p_[i] = (1 - pu_) * (wear_sum > 0 ? wear_p_[i] * wear_mass / wear_sum : 0.0);
+    p_fresh_ = (1 - pu_) * (1 - f_max), p_sl_ = (1 - pu_) * f_t * pl, p_sh_ = (1 - pu_) * f_t * (1 - pl);
+    ln_sl_ = std::log(mu0_ * (1 - drop_)), ln_sh_ = std::log(m0_ * (1 + rise_));
+    u_lo_ = m.forming_stuck_min, u_hi_ = m.forming_stuck_max;
+    // LRS d2d factors for the trapezoid rule.
+    double w_sum = 0;
+    for (int j = -kW; j <= kW; ++j) w_sum += (w_p_[j + kW] = sdl_ > 0 || j == 0 ? std::exp(-0.5 * (j * kHw) * (j * kHw)) : 0.0);
+    for (int j = 0; j <= 2 * kW; ++j) w_p_[j] /= w_sum, w_f_[j] = std::exp(sdl_ * (j - kW) * kHw);
   }
-  const double wear_mass = f_max - f_t;
-  for (int i = 0; i < kWear; ++i) wear_p[i] = (1 - pu) * (wear_sum > 0 ? wear_p[i] * wear_mass / wear_sum : 0.0);
-  const double p_fresh = (1 - pu) * (1 - f_max), p_sl = (1 - pu) * f_t * pl, p_sh = (1 - pu) * f_t * (1 - pl);
-  const double ln_sl = std::log(mu0 * (1 - drop)), ln_sh = std::log(m0 * (1 + rise));
-  const double u_lo = m.forming_stuck_min, u_hi = m.forming_stuck_max;
-  auto ln_cdf = [&](double y, double mu, double s) {  // P(clamp(e^{mu + s z}) <= y)
-    if (y < lo) return 0.0;
-    if (y >= hi) return 1.0;
+
+  /// P(read of a device in the LRS role ≤ x).
+  double cdf_lrs(double x) const {
+    return over_reads(x, [&](double y) {
+      double g = p_fresh_ > 0 ? p_fresh_ * lrs_cdf(y, 0.0) : 0.0;
+      for (int q = 0; q < kWear; ++q)
+        if (wear_p_[q] > 0) g += wear_p_[q] * lrs_cdf(y, wear_a_[q]);
+      return g + (p_sl_ * ln_cdf(y, ln_sl_, sdl_) + p_sh_ * ln_cdf(y, ln_sh_, sdh_) + pu_ * u_cdf(y));
+    });
+  }
+  /// P(read of a device in the HRS role ≥ x).
+  double sf_hrs(double x) const {
+    return over_reads(x, [&](double y) {
+      double g = p_fresh_ > 0 ? p_fresh_ * ln_sf(y, std::log(m0_), std::sqrt(s_c_ * s_c_ + sdh_ * sdh_)) : 0.0;
+      for (int q = 0; q < kWear; ++q) {
+        if (wear_p_[q] == 0) continue;
+        const double sc = s_c_ * (1 + grow_ * wear_a_[q]);
+        g += wear_p_[q] * ln_sf(y, std::log(m0_ * (1 + rise_ * wear_a_[q])), std::sqrt(sc * sc + sdh_ * sdh_));
+      }
+      return g + (p_sl_ * ln_sf(y, ln_sl_, sdl_) + p_sh_ * ln_sf(y, ln_sh_, sdh_) + pu_ * (1 - u_cdf(y)));
+    });
+  }
+  /// The range of ln x that holds every read (for integration grids).
+  double ln_low() const { return std::log(std::fmax(std::fmin(lo_, u_lo_ > 0 ? u_lo_ : lo_), 1e-9) * 0.5); }
+  double ln_high() const { return std::log(std::fmax(hi_, u_hi_) * 2); }
+
+ private:
+  static constexpr int kWear = 24, kW = 17;
+  static constexpr double kHw = 0.5;
+  double ln_cdf(double y, double mu, double s) const {  // P(clamp(e^{mu + s z}) <= y)
+    if (y < lo_) return 0.0;
+    if (y >= hi_) return 1.0;
     return s > 0 ? normal_sf(-(std::log(y) - mu) / s) : (std::log(y) >= mu ? 1.0 : 0.0);
-  };
-  auto ln_sf = [&](double y, double mu, double s) {  // P(clamp(e^{mu + s z}) >= y)
-    if (y > hi) return 0.0;
-    if (y <= lo) return 1.0;
+  }
+  double ln_sf(double y, double mu, double s) const {  // P(clamp(e^{mu + s z}) >= y)
+    if (y > hi_) return 0.0;
+    if (y <= lo_) return 1.0;
     return s > 0 ? normal_sf((std::log(y) - mu) / s) : (std::log(y) <= mu ? 1.0 : 0.0);
-  };
-  auto u_cdf = [&](double y) { return u_hi > u_lo ? std::fmin(std::fmax((y - u_lo) / (u_hi - u_lo), 0.0), 1.0) : (y >= u_lo ? 1.0 : 0.0); };
+  }
+  double u_cdf(double y) const { return u_hi_ > u_lo_ ? std::fmin(std::fmax((y - u_lo_) / (u_hi_ - u_lo_), 0.0), 1.0) : (y >= u_lo_ ? 1.0 : 0.0); }
   // LRS of a working device at wear a: P(clamp(N(med, sigma)) <= y), LRS d2d by the trapezoid rule.
-  constexpr int kW = 17;
-  constexpr double kHw = 0.5;
-  double w_p[2 * kW + 1], w_f[2 * kW + 1], w_sum = 0;
-  for (int j = -kW; j <= kW; ++j) w_sum += (w_p[j + kW] = sdl > 0 || j == 0 ? std::exp(-0.5 * (j * kHw) * (j * kHw)) : 0.0);
-  for (int j = 0; j <= 2 * kW; ++j) w_p[j] /= w_sum, w_f[j] = std::exp(sdl * (j - kW) * kHw);
-  auto lrs_cdf = [&](double y, double a) {
-    if (y < lo) return 0.0;
-    if (y >= hi) return 1.0;
+  double lrs_cdf(double y, double a) const {
+    if (y < lo_) return 0.0;
+    if (y >= hi_) return 1.0;
     double s = 0;
     for (int j = 0; j <= 2 * kW; ++j) {
-      if (w_p[j] == 0) continue;
-      const double med = mu0 * w_f[j] * (1 - drop * a);
-      const double sig = c2c_sigma(m, static_cast<float>(med)) * (1 + grow * a);
-      s += w_p[j] * (sig > 0 ? normal_sf(-(y - med) / sig) : (y >= med ? 1.0 : 0.0));
+      if (w_p_[j] == 0) continue;
+      const double med = mu0_ * w_f_[j] * (1 - drop_ * a);
+      const double sig = c2c_sigma(m_, static_cast<float>(med)) * (1 + grow_ * a);
+      s += w_p_[j] * (sig > 0 ? normal_sf(-(y - med) / sig) : (y >= med ? 1.0 : 0.0));
     }
     return s;
-  };
-  // The LRS-role read X (CDF) and the HRS-role read Y (survival) of one device, over its states and read noise.
-  const int nr = sr > 0 ? 8 : 1;
+  }
   // A read's distribution over the state mixture and the read noise: E_z[state(x / z)] with z on the Gauss-Hermite nodes.
-  auto over_reads = [&](double x, auto&& state) {
+  template <class F>
+  double over_reads(double x, F&& state) const {
+    const int nr = sr_ > 0 ? 8 : 1;
     double f = 0;
     for (int i = 0; i < nr; ++i) {
-      const double z = sr > 0 ? 1 + sr * kGh8X[i] : 1.0, wz = sr > 0 ? kGh8W[i] : 1.0;
+      const double z = sr_ > 0 ? 1 + sr_ * kGh8X[i] : 1.0, wz = sr_ > 0 ? kGh8W[i] : 1.0;
       if (z <= 0) continue;
       f += wz * state(x / z);
     }
     return f;
-  };
-  auto cdf_x = [&](double x) {
-    return over_reads(x, [&](double y) {
-      double g = p_fresh > 0 ? p_fresh * lrs_cdf(y, 0.0) : 0.0;
-      for (int q = 0; q < kWear; ++q)
-        if (wear_p[q] > 0) g += wear_p[q] * lrs_cdf(y, wear_a[q]);
-      return g + (p_sl * ln_cdf(y, ln_sl, sdl) + p_sh * ln_cdf(y, ln_sh, sdh) + pu * u_cdf(y));
-    });
-  };
-  auto sf_y = [&](double x) {
-    return over_reads(x, [&](double y) {
-      double g = p_fresh > 0 ? p_fresh * ln_sf(y, std::log(m0), std::sqrt(s_c * s_c + sdh * sdh)) : 0.0;
-      for (int q = 0; q < kWear; ++q) {
-        if (wear_p[q] == 0) continue;
-        const double sc = s_c * (1 + grow * wear_a[q]);
-        g += wear_p[q] * ln_sf(y, std::log(m0 * (1 + rise * wear_a[q])), std::sqrt(sc * sc + sdh * sdh));
-      }
-      return g + (p_sl * ln_sf(y, ln_sl, sdl) + p_sh * ln_sf(y, ln_sh, sdh) + pu * (1 - u_cdf(y)));
-    });
-  };
+  }
+  const DeviceModel& m_;
+  double sr_, lo_, hi_, mu0_, m0_, sdl_, sdh_, s_c_, drop_, rise_, grow_, pu_;
+  double wear_a_[kWear], wear_p_[kWear];
+  double p_fresh_, p_sl_, p_sh_, ln_sl_, ln_sh_, u_lo_, u_hi_;
+  double w_p_[2 * kW + 1], w_f_[2 * kW + 1];
+};
+
+inline BerQuadrature ber_2t2r_quadrature(const DeviceModel& m, float i_c, double t, double h = 0.002) {
+  if (m.read_noise == ReadNoise::kLaplace) return {NAN, NAN};
+  const ReadDistributions d(m, i_c, t);
   // Cells in ln x over [x0, x1]; an even number so that pairs of cells form the 2h grid.
-  const double x0 = std::log(std::fmax(std::fmin(lo, u_lo > 0 ? u_lo : lo), 1e-9) * 0.5), x1 = std::log(std::fmax(hi, u_hi) * 2);
+  const double x0 = d.ln_low(), x1 = d.ln_high();
   int cells = static_cast<int>(std::ceil((x1 - x0) / h));
   cells += cells & 1;
   const double hh = (x1 - x0) / cells;
   double fine = 0, coarse = 0;
-  double f_prev = cdf_x(std::exp(x0)), s_prev = sf_y(std::exp(x0));
+  double f_prev = d.cdf_lrs(std::exp(x0)), s_prev = d.sf_hrs(std::exp(x0));
   fine = coarse = f_prev * s_prev;  // reads below the grid (none unless g_min is 0)
   for (int c = 0; c < cells; c += 2) {
     const double xa = x0 + c * hh;
-    const double f1 = cdf_x(std::exp(xa + hh)), f2 = cdf_x(std::exp(xa + 2 * hh));
-    const double s_q1 = sf_y(std::exp(xa + 0.5 * hh)), s1 = sf_y(std::exp(xa + hh)), s_q3 = sf_y(std::exp(xa + 1.5 * hh));
-    const double s2 = sf_y(std::exp(xa + 2 * hh));
+    const double f1 = d.cdf_lrs(std::exp(xa + hh)), f2 = d.cdf_lrs(std::exp(xa + 2 * hh));
+    const double s_q1 = d.sf_hrs(std::exp(xa + 0.5 * hh)), s1 = d.sf_hrs(std::exp(xa + hh)), s_q3 = d.sf_hrs(std::exp(xa + 1.5 * hh));
+    const double s2 = d.sf_hrs(std::exp(xa + 2 * hh));
     fine += (f1 - f_prev) * (s_prev + 4 * s_q1 + s1) / 6 + (f2 - f1) * (s1 + 4 * s_q3 + s2) / 6;
     coarse += (f2 - f_prev) * (s_prev + 4 * s1 + s2) / 6;
     f_prev = f2, s_prev = s2;
   }
   return {fine, std::fabs(fine - coarse)};
+}
+
+/// The 1T1R bit error rate at 1-based cycle t against reference conductance g_ref (µS; a read at or above it is
+/// a 1), over the same states and read noise as ber_2t2r_quadrature: a stored 1 (LRS) errs when its read falls
+/// below g_ref, a stored 0 (HRS) when it reads at or above it; `ones` is the fraction of stored 1s (½: equal
+/// priors). Read distributions are continuous except at stuck or clamped values, so P(read < g_ref) is taken as
+/// cdf_lrs(g_ref). Laplace read noise: NaN.
+struct Ber1t1r {
+  double ber;             ///< per stored bit, weighted by `ones`
+  double one_wrong;       ///< P(a 1 reads 0)
+  double zero_wrong;      ///< P(a 0 reads 1)
+};
+inline Ber1t1r ber_1t1r_quadrature(const DeviceModel& m, float i_c, double t, double g_ref, double ones = 0.5) {
+  if (m.read_noise == ReadNoise::kLaplace) return {NAN, NAN, NAN};
+  const ReadDistributions d(m, i_c, t);
+  const double p1 = d.cdf_lrs(g_ref), p0 = d.sf_hrs(g_ref);
+  return {ones * p1 + (1 - ones) * p0, p1, p0};
 }
 
 }  // namespace mc

@@ -254,7 +254,12 @@ TEST_F(BnnScenario, BadInputIsOneErrorNamingTheLineAndKey) {
   EXPECT_NE(e.find("bnn.p_train"), std::string::npos) << e;
   e = error_of(std::string(kSmall) + "  p_train: -0.1\n");
   EXPECT_NE(e.find("bnn.p_train"), std::string::npos) << e;
-  e = error_of(std::string(kSmall) + "  errors: device\n  timing: read\n");
+  e = error_of(std::string(kSmall) + "  learning_rate: 0.001\n  lr_final: 0.002\n");
+  EXPECT_NE(e.find(s + ":5:"), std::string::npos) << e;
+  EXPECT_NE(e.find("bnn.lr_final"), std::string::npos) << e;
+  e = error_of(std::string(kSmall) + "  lr_final: -1e-5\n");
+  EXPECT_NE(e.find("bnn.lr_final"), std::string::npos) << e;
+  e = error_of(std::string(kSmall) + "  errors: lognormal\n  timing: read\n");
   EXPECT_NE(e.find("bnn.timing"), std::string::npos) << e;
   e = error_of("workload: bnn\nbnn:\n  data: no/such/folder\n");
   EXPECT_NE(e.find(s + ":3:"), std::string::npos) << e;
@@ -314,6 +319,24 @@ TEST_F(BnnScenario, TrainingOnTheSmallSubsetLearnsAndIsDeterministic) {
   train::BinaryNet c = train::make_binary_net(w.layers, false, cfg);
   train::train_binary(c, d.x_train.data(), d.y_train.data(), d.n_train(), cfg, {}, nullptr);
   EXPECT_NE(a.W, c.W);
+}
+
+TEST(BnnTraining, LearningRateDecaysExponentiallyPerEpochToTheFinalRate) {
+  train::BinaryTrainConfig cfg;
+  cfg.epochs = 20, cfg.learning_rate = 5e-3f, cfg.lr_final = 1e-5f;
+  EXPECT_FLOAT_EQ(train::epoch_learning_rate(cfg, 0), 5e-3f);
+  EXPECT_NEAR(train::epoch_learning_rate(cfg, 19), 1e-5, 1e-10);
+  // A constant ratio between consecutive epochs: (1e-5 / 5e-3)^(1/19).
+  const double q = std::pow(1e-5 / 5e-3, 1.0 / 19);
+  for (int e = 1; e < 20; ++e)
+    EXPECT_NEAR(train::epoch_learning_rate(cfg, e) / train::epoch_learning_rate(cfg, e - 1), q, 1e-5) << e;
+  cfg.lr_final = 0;  // no decay
+  EXPECT_FLOAT_EQ(train::epoch_learning_rate(cfg, 19), 5e-3f);
+  cfg.lr_final = 1e-2f;  // above the rate: refused by training
+  train::BinaryNet net = train::make_binary_net({4, 2}, false, cfg);
+  const float x[8] = {0, 1, 0, 1, 1, 0, 1, 0};
+  const int y[2] = {0, 1};
+  EXPECT_THROW(train::train_binary(net, x, y, 2, cfg, {}, nullptr), std::invalid_argument);
 }
 
 TEST_F(BnnScenario, CtrlCDuringTrainingLeavesNoModelFile) {

@@ -1,7 +1,8 @@
 // Cell bit error rates of the bnn workload against the analytic ones (issue 15 target; notes fact 11): two
 // log-normal states read by a 2T2R sense amplifier, Φ(−Δμ/√(σL² + σH²)), and one device against the best
 // reference (1T1R), ½[Φ((ln G_ref − Δμ)/σL) + Φ(−ln G_ref/σH)], within 3 binomial standard errors; and the
-// device model's 2T2R error rate through the workload against the quadrature of kernels/endurance/ber.hpp.
+// device model's 2T2R and 1T1R error rates through the workload against the quadratures of kernels/endurance/ber.hpp,
+// with errors fixed per chip and drawn per read (states fixed at programming, read noise per read).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -54,25 +55,83 @@ TEST(BnnCellBer, LognormalSamplesMatchTheFormulasWithinThreeStandardErrors) {
   }
 }
 
-TEST(BnnCellBer, DeviceModelPairsThroughTheWorkloadMatchTheQuadrature) {
-  // A weak window (HRS spread 0.9, compliance 20 uA) so that 2T2R errors are frequent enough to count.
-  const fs::path dir = fs::temp_directory_path() / ("mc_bnn_ber_" + std::to_string(::getpid()));
+// A bnn run on the committed subset with device errors: the results row and the chips table.
+struct DeviceRun {
+  double measured = 0, measured_se = 0, analytic = 0, bits = 0;
+  CsvFile chips;
+};
+DeviceRun device_run(const std::string& tag, const std::string& device, const std::string& bnn) {
+  const fs::path dir = fs::temp_directory_path() / ("mc_bnn_ber_" + tag + "_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string file = (dir / "s.yaml").string();
-  std::ofstream(file) << "workload: bnn\nseed: 4\ndevice:\n  preset: hfo2_2t2r_typical\n  hrs: {sigma_ln: 0.9}\n"
-                         "bnn:\n  data: data/fashion-mnist-small\n  layers: [784, 256, 10]\n  epochs: 1\n  test_rows: 100\n"
-                         "  chips: 6\n  errors: device\n  compliance: 12 uA\n  cache: false\n";
+  std::ofstream(file) << "workload: bnn\nseed: 4\ndevice:\n  preset: hfo2_2t2r_typical\n" << device
+                      << "bnn:\n  data: data/fashion-mnist-small\n  layers: [784, 256, 10]\n  epochs: 1\n  test_rows: 100\n"
+                         "  chips: 6\n  errors: device\n  compliance: 12 uA\n  cache: false\n"
+                      << bnn;
   const Scenario s = load_scenario(file);
   RunOptions opt;
   opt.out_dir = (dir / "out").string();
   opt.quiet = true;
   run_scenario(s, choose_backend("cpu", 0), opt);
   const CsvFile r = read_csv(opt.out_dir + "/results.csv");
-  const double m = r.number(0, r.require_column("cell_ber_measured")), a = r.number(0, r.require_column("cell_ber_analytic"));
-  const double bits = r.number(0, r.require_column("bits")) * 6;
+  DeviceRun d;
+  d.measured = r.number(0, r.require_column("cell_ber_measured"));
+  d.measured_se = r.number(0, r.require_column("cell_ber_measured_se"));
+  d.analytic = r.number(0, r.require_column("cell_ber_analytic"));
+  d.bits = r.number(0, r.require_column("bits")) * 6;
+  d.chips = read_csv(opt.out_dir + "/chips.csv");
   fs::remove_all(dir);
-  ASSERT_GT(a, 1e-4) << "the case should have frequent errors";
-  EXPECT_NEAR(m, a, 3 * std::sqrt(a * (1 - a) / bits)) << "measured " << m << " quadrature " << a;
+  return d;
+}
+
+// A weak window (HRS spread 0.9, compliance 12 uA) so that errors are frequent enough to count.
+constexpr const char* kWeak = "  hrs: {sigma_ln: 0.9}\n";
+
+TEST(BnnCellBer, DeviceModelPairsThroughTheWorkloadMatchTheQuadrature) {
+  const DeviceRun d = device_run("2t2r", kWeak, "");
+  ASSERT_GT(d.analytic, 1e-4) << "the case should have frequent errors";
+  EXPECT_NEAR(d.measured, d.analytic, 3 * std::sqrt(d.analytic * (1 - d.analytic) / d.bits)) << "measured " << d.measured << " quadrature " << d.analytic;
+}
+
+TEST(BnnCellBer, DeviceModel1T1RThroughTheWorkloadMatchesItsQuadrature) {
+  // One device against the default reference (geometric mean of the LRS and HRS medians); the devices of a run
+  // are independent, so the stored bits' errors are binomial.
+  const DeviceRun d = device_run("1t1r", kWeak, "  cell: 1t1r\n");
+  ASSERT_GT(d.analytic, 1e-3) << "the case should have frequent errors";
+  EXPECT_NEAR(d.measured, d.analytic, 3 * std::sqrt(d.analytic * (1 - d.analytic) / d.bits)) << "measured " << d.measured << " quadrature " << d.analytic;
+  // The same population read as 2T2R pairs errs less.
+  EXPECT_LT(device_run("2t2r_ref", kWeak, "").analytic, d.analytic / 2);
+}
+
+TEST(BnnCellBer, PerReadDeviceErrorsMatchTheQuadrature) {
+  // States fixed at programming, gaussian read noise (10 %) drawn afresh for every read: the error rate over all
+  // reads is the same marginal rate as per chip. Its standard error (the row's) is binomial over the cells, an
+  // upper bound (the reads of one cell share its states).
+  for (const char* cell : {"2t2r", "1t1r"}) {
+    const DeviceRun d = device_run(std::string("read_") + cell, std::string(kWeak) + "  read: {noise: gaussian, sigma_rel: 0.1}\n",
+                                   std::string("  timing: read\n  cell: ") + cell + "\n");
+    ASSERT_GT(d.analytic, 1e-4) << cell;
+    EXPECT_GT(d.measured_se, 0.0) << cell;
+    EXPECT_NEAR(d.measured, d.analytic, 3 * d.measured_se) << cell << ": measured " << d.measured << " quadrature " << d.analytic;
+  }
+}
+
+TEST(BnnCellBer, PerReadWithoutReadNoiseIsTheFixedPerChipResult) {
+  // No read noise: every read of a cell returns what the first read did, so drawing per read gives the same
+  // flips on every test image as the chip's fixed mask: equal accuracies chip by chip and an equal error rate.
+  for (const char* cell : {"2t2r", "1t1r"}) {
+    const std::string dev = std::string(kWeak) + "  read: {noise: none}\n", c = std::string("  cell: ") + cell + "\n";
+    const DeviceRun chip = device_run(std::string("chip_") + cell, dev, c), read = device_run(std::string("read_") + cell, dev, c + "  timing: read\n");
+    ASSERT_EQ(chip.chips.rows.size(), read.chips.rows.size());
+    const std::size_t ca = chip.chips.require_column("accuracy"), ra = read.chips.require_column("accuracy");
+    const std::size_t cb = chip.chips.require_column("cell_ber"), rb = read.chips.require_column("cell_ber");
+    for (std::size_t k = 0; k < chip.chips.rows.size(); ++k) {
+      EXPECT_EQ(chip.chips.rows[k][ca], read.chips.rows[k][ra]) << cell << " chip " << k;
+      EXPECT_DOUBLE_EQ(chip.chips.number(k, cb), read.chips.number(k, rb)) << cell << " chip " << k;
+    }
+    EXPECT_GT(chip.measured, 0.0) << cell;
+    EXPECT_DOUBLE_EQ(chip.measured, read.measured) << cell;
+  }
 }
 
 }  // namespace

@@ -90,13 +90,31 @@ BnnInputs pack_inputs(const BnnFolded& f, const float* X, std::int64_t N);
 std::vector<std::vector<std::uint64_t>> chip_weights(const BnnFolded& f,
                                                      const std::function<void(int, const std::function<void(std::uint64_t)>&)>& flips);
 
+/// Per-read device errors of one chip (bnn.timing: read, errors: device): the cells of every layer whose read can
+/// err, grouped by their read-error probability p (bnn_read_error_probability, from the states fixed at
+/// programming) into bins of bound q ≥ p (bnn_read_bin). Each read of each cell errs independently with its p:
+/// candidates are drawn at rate q over a bin's cells (geometric gaps, kBnnReadCandidate) and accepted with
+/// probability p/q (kBnnReadAccept), exact for every p (thinning). Cells with p = 0 never err.
+struct BnnReadBin {
+  int bin = 0;
+  double bound = 1;
+  std::vector<std::uint32_t> cell;  ///< flat positions j·n_in + i in the layer
+  std::vector<double> p;
+};
+struct BnnReadCells {
+  std::vector<std::vector<BnnReadBin>> layers;  ///< the non-empty bins of every layer
+};
+/// Bins the read-error probabilities `p` of one layer's cells (flat positions).
+std::vector<BnnReadBin> bin_read_cells(const std::vector<double>& p);
+
 /// Per-read errors: image n's read of layer l flips each weight with probability `ber` (stream kBnnReadFlip,
-/// counter {image, chip·layers + l, draw}).
+/// counter {image, chip·layers + l, draw}), or, with `cells`, each cell with its own probability.
 struct BnnReadErrors {
   double ber = 0;
   std::uint32_t seed = 0;
   std::uint64_t chip = 0;
   std::uint64_t* flips = nullptr;  ///< where the caller counts them (per thread)
+  const BnnReadCells* cells = nullptr;
 };
 
 /// Classes decided for images [n0, n0 + count) on one chip (weights per layer), through `dot` (bnn_dot_cpu or

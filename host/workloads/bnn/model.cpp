@@ -191,24 +191,35 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
       a.act = act.data();
     }
     dot(a);
-    if (read && read->ber > 0) {
+    if (read && (read->ber > 0 || read->cells)) {
       // Per-read errors: a weight read wrong for this image changes its term a_i·w_ij to −a_i·w_ij.
       const int words = bnn_words(ni);
       for (std::int64_t r = 0; r < count; ++r) {
         std::int32_t* x = &pre[static_cast<std::size_t>(r) * no];
-        bnn_flips(read->ber, static_cast<std::uint64_t>(ni) * no, RngKey{read->seed, stream::kBnnReadFlip}, static_cast<std::uint64_t>(n0 + r),
-                  read->chip * L + l, [&](std::uint64_t k) {
-                    const int j = static_cast<int>(k / ni), i = static_cast<int>(k % ni);
-                    const int w = (weights[l][static_cast<std::size_t>(i / 64) * cols + j] >> (i % 64)) & 1 ? 1 : -1;
-                    int av;
-                    if (l == 0 && in.planes) av = in.bytes[static_cast<std::size_t>(n0 + r) * ni + i];
-                    else {
-                      const std::uint64_t* row = l == 0 ? &in.act[static_cast<std::size_t>(n0 + r) * stride0] : &act[static_cast<std::size_t>(r) * words];
-                      av = (row[i / 64] >> (i % 64)) & 1 ? 1 : -1;
-                    }
-                    x[j] -= 2 * av * w;
-                    if (read->flips) ++*read->flips;
-                  });
+        const std::uint64_t image = static_cast<std::uint64_t>(n0 + r);
+        auto flip = [&](std::uint64_t k) {
+          const int j = static_cast<int>(k / ni), i = static_cast<int>(k % ni);
+          const int w = (weights[l][static_cast<std::size_t>(i / 64) * cols + j] >> (i % 64)) & 1 ? 1 : -1;
+          int av;
+          if (l == 0 && in.planes) av = in.bytes[static_cast<std::size_t>(n0 + r) * ni + i];
+          else {
+            const std::uint64_t* row = l == 0 ? &in.act[static_cast<std::size_t>(n0 + r) * stride0] : &act[static_cast<std::size_t>(r) * words];
+            av = (row[i / 64] >> (i % 64)) & 1 ? 1 : -1;
+          }
+          x[j] -= 2 * av * w;
+          if (read->flips) ++*read->flips;
+        };
+        if (read->ber > 0)
+          bnn_flips(read->ber, static_cast<std::uint64_t>(ni) * no, RngKey{read->seed, stream::kBnnReadFlip}, image, read->chip * L + l, flip);
+        if (read->cells) {
+          for (const BnnReadBin& bin : read->cells->layers[l]) {
+            const std::uint64_t step = (read->chip * L + l) * kBnnReadBins + bin.bin;
+            bnn_flips(bin.bound, bin.cell.size(), RngKey{read->seed, stream::kBnnReadCandidate}, image, step, [&](std::uint64_t c) {
+              const U32x4 u = philox(RngKey{read->seed, stream::kBnnReadAccept}, image, step, static_cast<std::uint32_t>(c));
+              if (u01_53(u.v[0], u.v[1]) * bin.bound < bin.p[c]) flip(bin.cell[c]);
+            });
+          }
+        }
       }
     }
     if (pre_out) (*pre_out)[l] = pre;
@@ -239,6 +250,21 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
       }
     }
   }
+}
+
+std::vector<BnnReadBin> bin_read_cells(const std::vector<double>& p) {
+  std::vector<BnnReadBin> bins(kBnnReadBins);
+  for (int b = 0; b < kBnnReadBins; ++b) bins[b].bin = b, bins[b].bound = bnn_read_bin_bound(b);
+  for (std::size_t k = 0; k < p.size(); ++k) {
+    const int b = bnn_read_bin(p[k]);
+    if (b < 0) continue;
+    bins[b].cell.push_back(static_cast<std::uint32_t>(k));
+    bins[b].p.push_back(p[k]);
+  }
+  std::vector<BnnReadBin> used;
+  for (BnnReadBin& b : bins)
+    if (!b.cell.empty()) used.push_back(std::move(b));
+  return used;
 }
 
 BnnDot bnn_dot_of(const Backend& b) {

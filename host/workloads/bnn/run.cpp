@@ -34,8 +34,11 @@ std::string layers_text(const std::vector<int>& v) {
 // What determines a trained net: the cache folder's name is a 64-bit FNV-1a hash of it.
 std::string training_identity(const BnnSpec& w) {
   const train::BinaryTrainConfig& t = w.train;
-  return fmt::format("bnn-v1|{}|{}|{}|{}|{}|{}|{:.9g}|{:.9g}|{:.9g}|{}", w.data_dir.empty() ? fashion_mnist_dir() : w.data_dir, w.train_rows,
-                     layers_text(w.layers), w.binary_input ? "binary" : "real", t.epochs, t.batch, t.learning_rate, t.p_train, t.init_scale, t.seed);
+  std::string id = fmt::format("bnn-v1|{}|{}|{}|{}|{}|{}|{:.9g}|{:.9g}|{:.9g}|{}", w.data_dir.empty() ? fashion_mnist_dir() : w.data_dir, w.train_rows,
+                               layers_text(w.layers), w.binary_input ? "binary" : "real", t.epochs, t.batch, t.learning_rate, t.p_train, t.init_scale, t.seed);
+  // A decaying rate is a different net (nets trained without decay keep their cache folders).
+  if (t.lr_final > 0 && t.lr_final != t.learning_rate) id += fmt::format("|lr_final {:.9g}", t.lr_final);
+  return id;
 }
 
 std::string fnv1a(const std::string& s) {
@@ -78,7 +81,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   // The network: loaded, cached or trained here.
   train::BinaryNet net;
   std::string origin;
-  CsvTable training({"epoch", "loss", "train_accuracy", "wall_s"});
+  CsvTable training({"epoch", "learning_rate", "loss", "train_accuracy", "wall_s"});
   bool trained = false;
   double train_seconds = 0, epoch_seconds = 0;
   if (!w.weights.empty()) {
@@ -101,8 +104,9 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
       cfg.threads = threads;
       const double ts = now_seconds();
       const bool done = train::train_binary(net, d.x_train.data(), d.y_train.data(), d.n_train(), cfg, [&](const train::EpochReport& e) {
-        training.add_row({std::to_string(e.epoch), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
-        if (say) std::fprintf(stderr, "bnn: epoch %d/%d: loss %.4f, training accuracy %.4f, %.1f s\n", e.epoch, cfg.epochs, e.loss, e.train_accuracy, e.seconds);
+        training.add_row({std::to_string(e.epoch), cell(e.learning_rate), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
+        if (say) std::fprintf(stderr, "bnn: epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.4f, %.1f s\n", e.epoch, cfg.epochs, e.learning_rate, e.loss,
+                              e.train_accuracy, e.seconds);
       }, &cancel_flag());
       if (!done) throw Interrupted("training stopped; no model was written");
       train_seconds = now_seconds() - ts;
@@ -194,6 +198,22 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
     if (w.timing == BnnTiming::kRead) {
       const std::uint64_t before = read_flip_total;
       BnnReadErrors rd{w.errors == BnnErrors::kBer ? w.ber : 0.0, s.seed, c, nullptr};
+      BnnReadCells cells;
+      if (w.errors == BnnErrors::kDevice) {
+        // The chip's cells programmed once; every read of a cell errs with its probability over fresh read noise.
+        for (int l = 0; l < L; ++l) {
+          const std::uint64_t n = static_cast<std::uint64_t>(f.sizes[l]) * f.sizes[l + 1];
+          std::vector<double> p(n);
+          const std::uint64_t base = c * bits + layer_offset[l];
+#pragma omp parallel for num_threads(threads) schedule(static)
+          for (std::int64_t k = 0; k < static_cast<std::int64_t>(n); ++k) {
+            const bool v = weight_bit(l, static_cast<std::uint64_t>(k));
+            p[k] = bnn_read_error_probability(st, stored_bit_program(st, base + k, v), v);
+          }
+          cells.layers.push_back(bin_read_cells(p));
+        }
+        rd.cells = &cells;
+      }
       correct = run_chip(f.packed, &rd);
       flips = read_flip_total - before;
     } else {
@@ -219,21 +239,33 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
     const double bits_read = w.timing == BnnTiming::kRead ? static_cast<double>(bits) * N : static_cast<double>(bits);
     flip_total += flips;
     acc.push_back(static_cast<double>(correct) / N);
-    chips.add_row({std::to_string(c), std::to_string(flips), cell(bits_read), cell(flips / bits_read), cell(binomial_se(flips / bits_read, bits_read)),
+    const double se_count = w.timing == BnnTiming::kRead && w.errors == BnnErrors::kDevice ? static_cast<double>(bits) : bits_read;
+    chips.add_row({std::to_string(c), std::to_string(flips), cell(bits_read), cell(flips / bits_read), cell(binomial_se(flips / bits_read, se_count)),
                    std::to_string(correct), cell(acc.back()), cell(binomial_se(acc.back(), N))});
     hooks.progress->fetch_add(1, std::memory_order_relaxed);
   }
   progress.finish();
 
-  // Cell bit error rates: measured over every stored (chip) or read (read) bit, and analytic.
+  // Cell bit error rates: measured over every stored (chip) or read (read) bit, and analytic (1T1R: weighted by
+  // the fraction of stored 1s, the weights >= 0; a 2T2R pair errs alike for either value).
+  double ones = 0;
+  for (const auto& Wl : net.W)
+    for (float x : Wl) ones += x >= 0.0f;
+  ones /= static_cast<double>(bits);
   const double bits_all = static_cast<double>(bits) * w.chips * (w.timing == BnnTiming::kRead ? N : 1);
   const double ber_measured = flip_total / bits_all;
+  // Per-read device errors: the reads of a cell share its programmed states, so they are not independent; the
+  // variance of a cell's error fraction over its reads is at most p(1 − p) (p its mean), so the binomial error
+  // over the cells stored is an upper bound (docs/bnn.md).
+  const double ber_se_count = w.timing == BnnTiming::kRead && w.errors == BnnErrors::kDevice ? static_cast<double>(bits) * w.chips : bits_all;
   double ber_analytic = 0;
   if (w.errors == BnnErrors::kBer) ber_analytic = w.ber;
   else if (w.errors == BnnErrors::kLognormal)
-    ber_analytic = ln.two_devices ? bnn_ber_2t2r(ln.mu_gap, ln.sigma_lrs, ln.sigma_hrs) : bnn_ber_1t1r(ln.mu_gap, ln.sigma_lrs, ln.sigma_hrs, ln.ln_ref);
+    ber_analytic = ln.two_devices ? bnn_ber_2t2r(ln.mu_gap, ln.sigma_lrs, ln.sigma_hrs)
+                                  : ones * bnn_phi((ln.ln_ref - ln.mu_gap) / ln.sigma_lrs) + (1 - ones) * bnn_phi(-ln.ln_ref / ln.sigma_hrs);
   else if (w.errors == BnnErrors::kDevice)
-    ber_analytic = w.cell == StorageCell::k2T2R ? ber_2t2r_quadrature(s.device, w.compliance, std::max(1.0, w.aging_cycles)).ber : NAN;
+    ber_analytic = w.cell == StorageCell::k2T2R ? ber_2t2r_quadrature(s.device, w.compliance, std::max(1.0, w.aging_cycles)).ber
+                                                : ber_1t1r_quadrature(s.device, w.compliance, std::max(1.0, w.aging_cycles), w.read_threshold, ones).ber;
 
   // Energy and memory: programming writes every bit once (2T2R: one SET and one RESET; 1T1R: one of the two),
   // an inference reads every bit once (2T2R: both devices) and does one binary MAC per weight.
@@ -260,7 +292,7 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
                          {"p_train", cell(w.train.p_train)}, {"epochs", std::to_string(w.train.epochs)}, {"errors", bnn_errors_name(w.errors)},
                          {"timing", timing}, {"cell", two ? "2t2r" : "1t1r"}, {"ber", cell(w.ber)}, {"aging_cycles", cell(w.aging_cycles)},
                          {"compliance_uA", cell(w.compliance)}, {"cell_ber_measured", cell(ber_measured)},
-                         {"cell_ber_measured_se", cell(binomial_se(ber_measured, bits_all))}, {"cell_ber_analytic", cell(ber_analytic)},
+                         {"cell_ber_measured_se", cell(binomial_se(ber_measured, ber_se_count))}, {"cell_ber_analytic", cell(ber_analytic)},
                          {"software_accuracy", cell(sw_acc)}, {"software_accuracy_se", cell(binomial_se(sw_acc, N))},
                          {"error_free_accuracy", cell(clean_acc)}, {"error_free_accuracy_se", cell(binomial_se(clean_acc, N))},
                          {"accuracy_mean", cell(mean)}, {"accuracy_mean_se", cell(mean_se)}, {"accuracy_sd", cell(sd)},

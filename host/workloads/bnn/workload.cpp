@@ -37,6 +37,7 @@ class BnnWorkload final : public Workload {
       integer_key("bnn.epochs", "20", 1, 1e5, "Training epochs (Adam, softmax cross-entropy)."),
       integer_key("bnn.batch", "100", 2, 1e6, "Training batch size (batch-norm statistics per batch)."),
       num_key("bnn.learning_rate", Dimension::kNone, "0.005", 1e-9, 10, "Adam learning rate of the hidden weights."),
+      num_key("bnn.lr_final", Dimension::kNone, "0", 0, 10, "Learning rate of the last epoch: Adam's rate decays exponentially per epoch from learning_rate to it (BinaryNet: 5e-3 to 1e-5); at most learning_rate. 0: no decay."),
       num_key("bnn.p_train", Dimension::kNone, "0", 0, 0.5, "Error-aware training: probability that a binary weight's sign is flipped at every forward pass (Hirtzlin et al.: 4e-2)."),
       num_key("bnn.init_scale", Dimension::kNone, "0.1", 1e-6, 1, "Hidden weights start uniform in +-init_scale."),
       integer_key("bnn.train_seed", "1", 0, 4294967295.0, "Seed of training (initial weights, batch order, training flips), apart from the point's seed so sweep points share one network."),
@@ -44,7 +45,7 @@ class BnnWorkload final : public Workload {
       choice_key("bnn.cache", {"true", "false"}, "true", "true: keep trained nets in .bnn_models/ beside the output folder and reuse one trained with the same keys (sweeps train once)."),
       integer_key("bnn.chips", "20", 1, 1e7, "Monte Carlo chips, each programmed with its own weight errors."),
       choice_key("bnn.errors", {"none", "ber", "device", "lognormal"}, "ber", "Weight errors: none; an explicit bit error rate; the device model (cell, compliance, aging, read noise); two log-normal states (bnn.lognormal)."),
-      choice_key("bnn.timing", {"chip", "read"}, "chip", "chip: errors fixed at programming (one flip mask per chip); read: drawn afresh for every test image (errors: ber)."),
+      choice_key("bnn.timing", {"chip", "read"}, "chip", "chip: errors fixed at programming (one flip mask per chip); read: drawn afresh for every test image (errors: ber; errors: device: states fixed at programming, read noise drawn per read, gaussian or none)."),
       num_key("bnn.ber", Dimension::kNone, "0", 0, 0.5, "errors: ber: probability that a stored weight reads flipped."),
       choice_key("bnn.cell", {"2t2r", "1t1r"}, "2t2r", "Bit cell: two devices LRS/HRS compared by the sense amplifier, or one device against a reference."),
       num_key("bnn.compliance", Dimension::kCurrent, "200 uA", 1e-3, 1e6, "errors: device: SET compliance of programming (the talk's conditions: 200 uA)."),
@@ -72,6 +73,11 @@ class BnnWorkload final : public Workload {
     w.train.epochs = static_cast<int>(r.number("bnn.epochs"));
     w.train.batch = static_cast<int>(r.number("bnn.batch"));
     w.train.learning_rate = static_cast<float>(r.number("bnn.learning_rate"));
+    w.train.lr_final = static_cast<float>(r.number("bnn.lr_final"));
+    if (w.train.lr_final > w.train.learning_rate)
+      throw InputError(r.mark("bnn.lr_final"), "bnn.lr_final",
+                       fmt::format("is {:.3g}, above bnn.learning_rate {:.3g}: expected a final rate > 0 and <= the learning rate (or 0: no decay)",
+                                   w.train.lr_final, w.train.learning_rate));
     w.train.p_train = static_cast<float>(r.number("bnn.p_train"));
     w.train.init_scale = static_cast<float>(r.number("bnn.init_scale"));
     w.train.seed = static_cast<std::uint32_t>(r.number("bnn.train_seed"));
@@ -80,8 +86,12 @@ class BnnWorkload final : public Workload {
     const std::string errors = r.choice("bnn.errors");
     w.errors = errors == "none" ? BnnErrors::kNone : errors == "ber" ? BnnErrors::kBer : errors == "device" ? BnnErrors::kDevice : BnnErrors::kLognormal;
     w.timing = r.choice("bnn.timing") == "chip" ? BnnTiming::kChip : BnnTiming::kRead;
-    if (w.timing == BnnTiming::kRead && w.errors != BnnErrors::kBer && w.errors != BnnErrors::kNone)
-      throw InputError(r.mark("bnn.timing"), "bnn.timing", "read (errors drawn per test image) needs bnn.errors: ber; device and lognormal errors are fixed at programming (chip)");
+    if (w.timing == BnnTiming::kRead && w.errors == BnnErrors::kLognormal)
+      throw InputError(r.mark("bnn.timing"), "bnn.timing",
+                       "read (errors drawn per test image) needs bnn.errors: ber or device; lognormal states have no read noise and are fixed at programming (chip)");
+    if (w.timing == BnnTiming::kRead && w.errors == BnnErrors::kDevice && s.device.read_noise == ReadNoise::kLaplace)
+      throw InputError(r.mark("bnn.timing"), "bnn.timing",
+                       "read with errors: device integrates gaussian or no read noise, not device.read.noise: laplace (use timing: chip)");
     w.ber = r.number("bnn.ber");
     w.cell = r.choice("bnn.cell") == "2t2r" ? StorageCell::k2T2R : StorageCell::k1T1R;
     w.compliance = static_cast<float>(r.number("bnn.compliance"));
@@ -115,8 +125,12 @@ class BnnWorkload final : public Workload {
   void describe(const Scenario& s, double, bool, TableRows& rows) const override {
     const BnnSpec& w = s.spec_as<BnnSpec>();
     rows.push_back({"network", layers_text(w.layers) + (w.binary_input ? " (binary inputs)" : " (real inputs)")});
-    rows.push_back({"training", w.weights.empty() ? fmt::format("{} epochs, batch {}, lr {:.3g}, p_train {:.3g}", w.train.epochs, w.train.batch,
-                                                                w.train.learning_rate, w.train.p_train)
+    rows.push_back({"training", w.weights.empty() ? fmt::format("{} epochs, batch {}, lr {:.3g}{}, p_train {:.3g}", w.train.epochs, w.train.batch,
+                                                                w.train.learning_rate,
+                                                                w.train.lr_final > 0 && w.train.lr_final < w.train.learning_rate
+                                                                    ? fmt::format(" decaying to {:.3g}", w.train.lr_final)
+                                                                    : std::string(),
+                                                                w.train.p_train)
                                                    : "loaded from " + w.weights});
     rows.push_back({"chips", std::to_string(w.chips)});
     std::string err = bnn_errors_name(w.errors);
