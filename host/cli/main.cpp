@@ -399,9 +399,23 @@ int main(int argc, char** argv) {
     for (const Workload* w : workloads())
       if (!w->bench_options().empty()) names += (names.empty() ? "" : " | ") + std::string(w->name());
     bench->add_option("workload", what, names);
+    // An option several workloads share (--chips) says what it means to each.
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> helps;
+    std::vector<std::string> order;
     for (const Workload* w : workloads())
-      for (const BenchOption& o : w->bench_options())
-        if (!bench_values.count(o.name)) bench->add_option("--" + o.name, bench_values[o.name], o.help);
+      for (const BenchOption& o : w->bench_options()) {
+        if (!helps.count(o.name)) order.push_back(o.name);
+        helps[o.name].emplace_back(w->name(), o.help);
+      }
+    for (const std::string& name : order) {
+      const auto& h = helps[name];
+      std::string help = h.front().second;
+      if (h.size() > 1) {
+        help.clear();
+        for (const auto& [workload, text] : h) help += (help.empty() ? "" : "; ") + workload + ": " + text;
+      }
+      bench->add_option("--" + name, bench_values[name], help);
+    }
   }
   bench->add_option("--backend", bench_args.backend, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   bench->add_option("--threads", bench_args.threads, "CPU threads (default: all cores)");
