@@ -8,15 +8,13 @@ every weight over the programmable pairs. OUTDIR of a sweep (sub-folders of poin
 configs/scenarios/bayes_nn_samples_sweep.yaml): one PNG per point, and OUTDIR/bayes_nn_sweep.png with the AUROCs
 against M of every point. Needs only csv, numpy and matplotlib.
 """
-import argparse
-import csv
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from memcarlo_csv import fail, read_csv, save_figure  # noqa: E402
+from memcarlo_csv import point_or_sweep_main, read_csv, save_figure, sweep_point_names  # noqa: E402
 
 # Bonnet et al. 2023, ECG beats, M = 50 (epistemic 0.96 at M = 10): shown for reference, different data.
 PAPER = {"accuracy": 0.75, "auroc_aleatoric": 0.91, "auroc_epistemic": 0.99}
@@ -93,15 +91,7 @@ def plot_sweep(outdir, path, dpi):
     if not points:
         return False
     outdir = root
-    # A curve is named by its point's swept values (results.csv beside points/), else by the point's folder.
-    names = {}
-    results = os.path.join(os.path.dirname(os.path.normpath(root)), "results.csv")
-    if os.path.basename(os.path.normpath(root)) == "points" and os.path.isfile(results):
-        with open(results, newline="") as f:
-            rows = list(csv.DictReader(f))
-        swept = [c for c in (rows[0].keys() if rows else []) if "." in c]
-        for r in rows:
-            names["%06d" % int(r["point"])] = ", ".join("%s=%s" % (c.split(".")[-1], r[c]) for c in swept) or r["point"]
+    names = sweep_point_names(root)  # curves named by their point's swept values
     fig, ax = plt.subplots(1, 1, figsize=(8, 5))
     for p in points:
         plot_point(os.path.join(outdir, p), os.path.join(outdir, p, "bayes_nn.png"), dpi)
@@ -119,16 +109,7 @@ def plot_sweep(outdir, path, dpi):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Plot memcarlo's bayes_nn output (one point or a sweep).")
-    ap.add_argument("outdir", help="output folder of a bayes_nn run or sweep")
-    ap.add_argument("--dpi", type=int, default=110, help="resolution (default 110)")
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.outdir):
-        fail("no such folder %s" % args.outdir)
-    if os.path.isfile(os.path.join(args.outdir, "metrics.csv")):
-        plot_point(args.outdir, os.path.join(args.outdir, "bayes_nn.png"), args.dpi)
-    elif not plot_sweep(args.outdir, os.path.join(args.outdir, "bayes_nn_sweep.png"), args.dpi):
-        fail("%s holds neither a bayes_nn point (metrics.csv) nor a sweep of them" % args.outdir)
+    point_or_sweep_main("bayes_nn", "metrics.csv", plot_point, plot_sweep, 110, argv)
 
 
 if __name__ == "__main__":

@@ -9,14 +9,13 @@ OUTDIR/crossbar_mlp_sweep.png from OUTDIR/results.csv alone, mean test accuracy 
 against contact and wire resistance, or per sweep point.
 Needs only csv, json, numpy and matplotlib.
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from memcarlo_csv import fail, read_csv, save_figure  # noqa: E402
+from memcarlo_csv import fail, point_or_sweep_main, read_csv, save_figure  # noqa: E402
 
 # Test accuracy of the paper [Merrikh-Bayat 2018]: software 527/640, ex-situ 506/640, hardware-aware 521/640.
 PAPER = {"software": 0.8234375, "ex_situ": 0.790625, "hardware_aware": 0.8140625, "in_situ": 0.70}
@@ -139,16 +138,7 @@ def plot_sweep(outdir, path, dpi):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Plot memcarlo's crossbar_mlp output (one point or a sweep).")
-    ap.add_argument("outdir", help="output folder of a crossbar_mlp run or sweep")
-    ap.add_argument("--dpi", type=int, default=120, help="resolution (default 120)")
-    args = ap.parse_args(argv)
-    if not os.path.isdir(args.outdir):
-        fail("no such folder %s" % args.outdir)
-    if os.path.isfile(os.path.join(args.outdir, "modes.csv")):
-        plot_point(args.outdir, os.path.join(args.outdir, "crossbar_mlp.png"), args.dpi)
-    elif not plot_sweep(args.outdir, os.path.join(args.outdir, "crossbar_mlp_sweep.png"), args.dpi):
-        fail("%s holds neither a crossbar_mlp point (modes.csv) nor a sweep of them" % args.outdir)
+    point_or_sweep_main("crossbar_mlp", "modes.csv", plot_point, plot_sweep, 120, argv)
 
 
 if __name__ == "__main__":

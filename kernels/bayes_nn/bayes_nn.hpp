@@ -46,15 +46,6 @@ struct BnnConditionSpec {
   float sigma;   ///< µS: the measured σ (kMeasured only)
 };
 
-struct BnnProgramParams {
-  DeviceModel model;
-  float tolerance;  ///< write-verify relative band
-  std::uint32_t max_pulses;
-  PulseLaw law;
-  float start_fraction, step;
-  std::uint32_t seed;
-};
-
 struct BnnProgramCounts {
   std::uint64_t set_pulses, reset_pulses, reads;
   double energy;  ///< pJ
@@ -63,8 +54,9 @@ struct BnnProgramCounts {
 /// Program fresh device `device` (its d2d draw from kernels/device) to condition c; returns the conductance (µS).
 /// Draws: the d2d factors (stream kDeviceToDevice), one Philox call on stream kBayesNnProgram, counter
 /// {device, 0, 0}, for the one-shot SET or RESET, and write_verify's own stream for write-and-verify.
-/// A device whose forming failed stays at its stuck conductance.
-MC_HD float bnn_program_device(const BnnProgramParams& p, const BnnConditionSpec& c, std::uint64_t device,
+/// A device whose forming failed stays at its stuck conductance. p: the device model, seed and write-and-verify
+/// settings (its target is ignored: the condition's is used).
+MC_HD float bnn_program_device(const WriteVerifyParams& p, const BnnConditionSpec& c, std::uint64_t device,
                                BnnProgramCounts* counts) {
   const DeviceModel& m = p.model;
   const float nominal = c.kind == BnnCondition::kReset || c.kind == BnnCondition::kMeasured ? m.g_min + 1.0f : c.target;
@@ -84,15 +76,8 @@ MC_HD float bnn_program_device(const BnnProgramParams& p, const BnnConditionSpec
     counts->energy += reset_energy(m) + set_energy(m, i_c);
     return program_set(m, d, i_c, 0.0f, z.v[0]);
   }
-  WriteVerifyParams wv;
-  wv.model = m;
+  WriteVerifyParams wv = p;
   wv.target = c.target;
-  wv.tolerance = p.tolerance;
-  wv.max_pulses = p.max_pulses;
-  wv.law = p.law;
-  wv.start_fraction = p.start_fraction;
-  wv.step = p.step;
-  wv.seed = p.seed;
   const WriteVerifyOutcome o = write_verify(wv, device);
   counts->set_pulses += o.set_pulses;
   counts->reset_pulses += o.reset_pulses;

@@ -65,7 +65,7 @@ BnnConditions characterize_conditions(const BayesNnSpec& w, const DeviceModel& m
     }
   }
   // Measure each condition on `characterize` fresh devices, as Bonnet measured 2,048 devices per current.
-  BnnProgramParams p{m, w.tolerance, w.max_pulses, PulseLaw::kRetry, 0.5f, 2.0f, seed};
+  const WriteVerifyParams p{m, 0.0f, w.tolerance, w.max_pulses, PulseLaw::kRetry, 0.5f, 2.0f, seed};
   for (size_t k = 0; k < c.spec.size(); ++k) {
     double s1 = 0, s2 = 0;
     BnnProgramCounts counts{};
@@ -516,7 +516,7 @@ BnnOutcome simulate_bayes_nn(const BayesNnSpec& w, const DeviceModel& m, std::ui
   o.pair_of = o.report.pair_of;
   const int L = static_cast<int>(w.layers.size()) - 1, n = d.n_test(), K = d.classes, M = w.samples;
   const long nw = o.net.weights();
-  BnnProgramParams pp{m, w.tolerance, w.max_pulses, PulseLaw::kRetry, 0.5f, 2.0f, seed};
+  const WriteVerifyParams pp{m, 0.0f, w.tolerance, w.max_pulses, PulseLaw::kRetry, 0.5f, 2.0f, seed};
   // Conductances of copy `copy`, all layers in order (pairs G⁺, G⁻); devices (copy·weights + j)·2 + side.
   auto program_copy = [&](int copy, std::vector<float>& gp, std::vector<float>& gm, BnnProgramCounts* counts) {
     gp.resize(nw);

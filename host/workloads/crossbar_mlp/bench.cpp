@@ -45,6 +45,15 @@ std::vector<double> bench_inputs(int n_inputs, int rows) {
   return V;
 }
 
+// The sum of a chip's output currents (µA) over every input pattern: out (P × cols) = V (P × rows) · Tᵀ by one
+// GEMM, T its transfer matrix (cols × rows); out is scratch.
+double output_sum(const std::vector<double>& V, const double* T, int n_inputs, int rows, int cols, std::vector<double>& out) {
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_inputs, cols, rows, 1.0, V.data(), rows, T, rows, 0.0, out.data(), cols);
+  double s = 0.0;
+  for (double x : out) s += x;
+  return s;
+}
+
 // Chips [0, chips): factor, transfer matrix, outputs of every input (P × cols by one GEMM); returns the sum of
 // every output current (µA).
 double solve_chips(std::uint64_t chips, int rows, int cols, int n_inputs, double r_contact, double r_wire, int threads) {
@@ -61,12 +70,7 @@ double solve_chips(std::uint64_t chips, int rows, int cols, int n_inputs, double
       if (cancel_flag().load()) continue;
       bench_conductances(static_cast<std::uint64_t>(c), rows, cols, G.data());
       const std::vector<double> T = crossbar_transfer(solver, G.data());  // cols × rows
-      // out (P × cols) = V (P × rows) · Tᵀ.
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_inputs, cols, rows, 1.0, V.data(), rows, T.data(), rows, 0.0,
-                  out.data(), cols);
-      double s = 0.0;
-      for (double x : out) s += x;
-      per_chip[c] = s;
+      per_chip[c] = output_sum(V, T.data(), n_inputs, rows, cols, out);
     }
   }
   double total = 0.0;
@@ -95,11 +99,7 @@ double band_chips(int gpu, std::uint64_t chips, int rows, int cols, int n_inputs
       band_transfer_chips_cpu(g, G.data(), b, T.data(), threads);
     (void)gpu;
     for (std::uint64_t c = 0; c < b; ++c) {
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_inputs, cols, rows, 1.0, V.data(), rows, T.data() + c * t, rows, 0.0,
-                  out.data(), cols);
-      double s = 0.0;
-      for (double x : out) s += x;
-      total += s;
+      total += output_sum(V, T.data() + c * t, n_inputs, rows, cols, out);
     }
   }
   return total;
