@@ -177,12 +177,37 @@ struct BnnDotArgs {
   std::int64_t images = 0;
   std::int32_t* out = nullptr;
   int out_stride = 0;
+  /// Fused output of a hidden layer (optional): when `bits` is set, the dot writes the next layer's packed
+  /// activations, bit j of row n (bits + n·bits_stride words) = fire_sign[j]·x ≥ fire_bound[j] (the folded
+  /// threshold), padding bits 0, and `out` is not used (a backend that computes the integers first keeps its own).
+  const std::int32_t* fire_sign = nullptr;
+  const std::int32_t* fire_bound = nullptr;
+  std::uint64_t* bits = nullptr;
+  int bits_stride = 0;
 };
 
 /// The pre-activation from the packed popcounts of one (image, neuron): binary: n_in − 2·popcount(a ^ w);
 /// planes: 2·Σ_b 2^b popcount(plane_b & w) − Σ k (acc holds the weighted sum).
 MC_HD std::int32_t bnn_preactivation(const BnnDotArgs& a, std::int64_t acc, std::int64_t image) {
   return a.planes ? static_cast<std::int32_t>(2 * acc - a.act_sum[image]) : static_cast<std::int32_t>(a.n_in - 2 * acc);
+}
+
+/// The fused output's bit of neuron j at pre-activation x.
+MC_HD bool bnn_fused_fire(const BnnDotArgs& a, int j, std::int32_t x) { return a.fire_sign[j] * x >= a.fire_bound[j]; }
+
+/// The fused output from pre-activations already in `pre` (images × out_stride): for backends that compute the
+/// integers first.
+inline void bnn_pack_fired(const BnnDotArgs& a, const std::int32_t* pre) {
+  const int wn = bnn_words(a.n_out);
+  for (std::int64_t n = 0; n < a.images; ++n) {
+    const std::int32_t* x = pre + n * a.out_stride;
+    std::uint64_t* row = a.bits + n * a.bits_stride;
+    for (int w = 0; w < wn; ++w) {
+      std::uint64_t word = 0;
+      for (int b = 0; b < 64 && 64 * w + b < a.n_out; ++b) word |= static_cast<std::uint64_t>(bnn_fused_fire(a, 64 * w + b, x[64 * w + b])) << b;
+      row[w] = word;
+    }
+  }
 }
 
 }  // namespace mc

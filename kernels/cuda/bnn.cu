@@ -5,6 +5,8 @@
 // shared MC_HD code).
 #include <algorithm>
 
+#include <vector>
+
 #include "bnn/driver.hpp"
 #include "cuda/cuda_check.hpp"
 
@@ -69,8 +71,11 @@ void bnn_dot_cuda(int gpu, const BnnDotArgs& a) {
   if (a.planes) bnn_dot_kernel<true><<<grid, block, 0, stream.get()>>>(d, words, cols);
   else bnn_dot_kernel<false><<<grid, block, 0, stream.get()>>>(d, words, cols);
   MC_CUDA_CHECK_LAUNCH();
-  MC_CUDA_CHECK(cudaMemcpyAsync(a.out, out.data(), out.bytes(), cudaMemcpyDeviceToHost, stream.get()));
+  // A fused request is served by packing the integers on the host (the same bnn_fused_fire as the CPU kernel).
+  std::vector<std::int32_t> fused(a.bits ? n * a.out_stride : 0);
+  MC_CUDA_CHECK(cudaMemcpyAsync(a.bits ? fused.data() : a.out, out.data(), out.bytes(), cudaMemcpyDeviceToHost, stream.get()));
   stream.synchronize();
+  if (a.bits) bnn_pack_fired(a, fused.data());
 }
 
 }  // namespace mc

@@ -39,6 +39,13 @@ TEST(BnnGpu, CudaEqualsCpuExactly) {
     bnn_infer(f, ptr, in, 0, N, [&](const BnnDotArgs& a) { bnn_dot_cuda(device, a); }, nullptr, dg.data(), &pg);
     for (std::size_t l = 0; l < pc.size(); ++l) ASSERT_EQ(pc[l], pg[l]) << "layer " << l << " binary_input " << binary_input;
     EXPECT_EQ(dc, dg);
+    // Without a request for the integers the hidden layers are fused (threshold and pack in the dot product):
+    // the CUDA driver packs on the host, the CPU kernel in registers.
+    std::vector<int> fc(N), fg(N);
+    bnn_infer(f, ptr, in, 0, N, [](const BnnDotArgs& a) { bnn_dot_cpu(a); }, nullptr, fc.data());
+    bnn_infer(f, ptr, in, 0, N, [&](const BnnDotArgs& a) { bnn_dot_cuda(device, a); }, nullptr, fg.data());
+    EXPECT_EQ(fc, dc);
+    EXPECT_EQ(fg, dc);
   }
 #else
   if (mc::test::gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend";

@@ -169,7 +169,52 @@ void check_against_reference(bool binary_input, double chip_ber, double read_ber
     }
     for (int n = 0; n < N; ++n) EXPECT_EQ(dec[n], ref.decisions[n]) << "image " << n;
     if (read_ber > 0) EXPECT_GT(read_flips, 0u);
+    // Without the integers asked for, the hidden layers take the fused threshold-and-pack path (unless reads err).
+    std::vector<int> fused(N);
+    bnn_infer(f, ptr, in, 0, split, dot, read_ber > 0 ? &rd : nullptr, fused.data());
+    if (split < N) bnn_infer(f, ptr, in, split, N - split, dot, read_ber > 0 ? &rd : nullptr, fused.data() + split);
+    for (int n = 0; n < N; ++n) EXPECT_EQ(fused[n], ref.decisions[n]) << "fused, image " << n;
   }
+}
+
+// The fused output (threshold and pack inside the dot product) against the integers packed afterwards
+// (bnn_pack_fired, the CUDA driver's way), for output widths around the 32- and 64-bit boundaries, on binary
+// activations and byte planes; bits past the outputs stay 0 and rows beyond `images` are untouched.
+TEST(BnnKernel, FusedThresholdAndPackEqualsTheIntegersPackedAfterwards) {
+  for (bool binary_input : {false, true})
+    for (int no : {1, 20, 32, 33, 64, 70, 96, 131, 1024}) {
+      const std::vector<int> sizes = {150, no, 10};
+      const train::BinaryNet net = random_net(sizes, binary_input, 31 + no);
+      const int N = 23;
+      const std::vector<float> X = random_images(N, sizes[0], 6);
+      const BnnFolded f = fold_network(net);
+      const BnnInputs in = pack_inputs(f, X.data(), N);
+      BnnDotArgs a;
+      a.n_in = sizes[0], a.n_out = no, a.planes = in.planes, a.act = in.act.data(), a.act_sum = in.planes ? in.sum.data() : nullptr;
+      a.weights = f.packed[0].data(), a.images = N, a.out_stride = no;
+      std::vector<std::int32_t> pre(static_cast<std::size_t>(N) * no);
+      a.out = pre.data();
+      bnn_dot_cpu(a);
+      const int wn = bnn_words(no);
+      std::vector<std::uint64_t> want(static_cast<std::size_t>(N + 1) * wn, 0xA5A5A5A5A5A5A5A5ull), got = want;
+      a.fire_sign = f.fire_sign[0].data(), a.fire_bound = f.fire_bound[0].data(), a.bits_stride = wn;
+      a.bits = want.data();
+      bnn_pack_fired(a, pre.data());
+      a.out = nullptr, a.bits = got.data();
+      bnn_dot_cpu(a);
+      EXPECT_EQ(got, want) << "outputs " << no << " binary_input " << binary_input;
+      int ones = 0, zeros = 0;
+      for (int n = 0; n < N; ++n)
+        for (int j = 0; j < no; ++j) {
+          const bool bit = (got[static_cast<std::size_t>(n) * wn + j / 64] >> (j % 64)) & 1;
+          EXPECT_EQ(bit, bnn_fire(f.thresholds[0][j], pre[static_cast<std::size_t>(n) * no + j])) << n << "," << j;
+          bit ? ++ones : ++zeros;
+        }
+      if (no >= 20) EXPECT_TRUE(ones > 0 && zeros > 0) << "outputs " << no;
+      for (int n = 0; n < N; ++n)
+        if (no % 64) EXPECT_EQ(got[static_cast<std::size_t>(n) * wn + wn - 1] >> (no % 64), 0u) << "padding bits, outputs " << no;
+      for (int w = 0; w < wn; ++w) EXPECT_EQ(got[static_cast<std::size_t>(N) * wn + w], 0xA5A5A5A5A5A5A5A5ull);
+    }
 }
 
 TEST(BnnKernel, RealInputsMatchTheFloatReferenceWithChipFlips) { check_against_reference(false, 0.05, 0.0); }

@@ -57,7 +57,7 @@ train::BinaryNet bench_net(int hidden, bool binary_input) {
 
 int bench_bnn(const BenchArgs& args) {
   const std::int64_t images = static_cast<std::int64_t>(args.get("images", 10000));
-  const std::uint64_t chips = args.get("chips", 4), baseline_chips = args.get("baseline-chips", 1);
+  const std::uint64_t chips = args.get("chips", 16), baseline_chips = args.get("baseline-chips", 1);
   const int hidden = static_cast<int>(args.get("hidden", 1024));
   const std::uint64_t ber_ppm = args.get("ber-ppm", 1000), train_images = args.get("train-images", 6000);
   const bool binary_inputs = args.get("binary-inputs", 0) != 0;
@@ -75,12 +75,25 @@ int bench_bnn(const BenchArgs& args) {
   const BnnInputs in = pack_inputs(f, X.data(), images);
   const BnnDot dot = bnn_dot_of(backend);
   const std::uint64_t threshold = static_cast<std::uint64_t>(static_cast<double>(ber_ppm) * 9007199254740992.0 / 1e6);
+  // The chip's hash mask over weight k = j·n_in + i, on the run's threads (one neuron's column of words each).
   auto weights_of = [&](std::uint64_t chip) {
-    return chip_weights(f, [&](int l, const std::function<void(std::uint64_t)>& flip) {
-      const std::uint64_t n = static_cast<std::uint64_t>(f.sizes[l]) * f.sizes[l + 1];
-      for (std::uint64_t k = 0; k < n; ++k)
-        if ((mix(((chip + 1) << 44) ^ (static_cast<std::uint64_t>(l) << 40) ^ k ^ 0x777u) >> 11) < threshold) flip(k);
-    });
+    std::vector<std::vector<std::uint64_t>> w = f.packed;
+    for (int l = 0; l + 1 < static_cast<int>(f.sizes.size()); ++l) {
+      const int ni = f.sizes[l], no = f.sizes[l + 1], cols = bnn_columns(no);
+      std::uint64_t* p = w[l].data();
+      const std::uint64_t salt = ((chip + 1) << 44) ^ (static_cast<std::uint64_t>(l) << 40) ^ 0x777u;
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (int j = 0; j < no; ++j)
+        for (int w = 0; w < bnn_words(ni); ++w) {
+          // One word's 64 flags at once (a loop the compiler vectorizes), then one XOR.
+          const std::uint64_t k0 = static_cast<std::uint64_t>(j) * ni + 64 * w;
+          const int m = std::min(64, ni - 64 * w);
+          std::uint64_t flips = 0;
+          for (int b = 0; b < m; ++b) flips |= static_cast<std::uint64_t>((mix(salt ^ (k0 + b)) >> 11) < threshold) << b;
+          p[static_cast<std::size_t>(w) * cols + j] ^= flips;
+        }
+    }
+    return w;
   };
   // Chips' decisions summed: the checksum the baseline prints too.
   auto infer = [&](std::uint64_t n_chips, double* seconds) {

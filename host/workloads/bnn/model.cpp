@@ -180,9 +180,8 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
   if (pre_out) pre_out->assign(L, {});
   for (int l = 0; l < L; ++l) {
     const int ni = f.sizes[l], no = f.sizes[l + 1], cols = bnn_columns(no);
-    pre.resize(static_cast<std::size_t>(count) * no);  // every entry is written by the dot product
     BnnDotArgs a;
-    a.n_in = ni, a.n_out = no, a.weights = weights[l], a.images = count, a.out = pre.data(), a.out_stride = no;
+    a.n_in = ni, a.n_out = no, a.weights = weights[l], a.images = count, a.out_stride = no;
     if (l == 0) {
       a.planes = in.planes;
       a.act = in.act.data() + static_cast<std::size_t>(n0) * stride0;
@@ -190,8 +189,23 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
     } else {
       a.act = act.data();
     }
+    const bool read_errors = read && (read->ber > 0 || read->cells);
+    // A hidden layer without per-read errors or a caller wanting its integers: the kernel thresholds and packs.
+    const bool fused = l + 1 < L && !read_errors && !pre_out;
+    if (fused) {
+      next.resize(static_cast<std::size_t>(count) * bnn_words(no));
+      a.fire_sign = f.fire_sign[l].data(), a.fire_bound = f.fire_bound[l].data();
+      a.bits = next.data(), a.bits_stride = bnn_words(no);
+    } else {
+      pre.resize(static_cast<std::size_t>(count) * no);  // every entry is written by the dot product
+      a.out = pre.data();
+    }
     dot(a);
-    if (read && (read->ber > 0 || read->cells)) {
+    if (fused) {
+      act.swap(next);
+      continue;
+    }
+    if (read_errors) {
       // Per-read errors: a weight read wrong for this image changes its term a_i·w_ij to −a_i·w_ij.
       const int words = bnn_words(ni);
       for (std::int64_t r = 0; r < count; ++r) {

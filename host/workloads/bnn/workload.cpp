@@ -146,7 +146,7 @@ class BnnWorkload final : public Workload {
 
   std::vector<BenchOption> bench_options() const override {
     return {{"images", 10000, "Test images per chip (synthetic bytes)"},
-            {"chips", 4, "Chips, each with its own flip mask"},
+            {"chips", 16, "Chips, each with its own flip mask"},
             {"hidden", 1024, "Width of the two hidden layers (784-H-H-10)"},
             {"ber-ppm", 1000, "Bit error rate of the flip masks, parts per million"},
             {"binary-inputs", 0, "1: first-layer inputs binarized at 0.5 (XNOR in every layer); 0: real bytes on bit-planes"},
