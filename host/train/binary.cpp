@@ -154,6 +154,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
   }
   std::vector<float> G(static_cast<std::size_t>(Bmax) * *std::max_element(net.sizes.begin(), net.sizes.end()));
   std::vector<float> dA(G.size());
+  std::vector<float> Zc(cfg.p_train > 0 && cfg.clean_statistics ? G.size() : 0);  // clean products (clean_statistics)
   std::vector<int> order(N);
   std::vector<std::uint64_t> keys(N);
   const float b1 = 0.9f, b2 = 0.999f, eps_adam = 1e-8f;
@@ -189,6 +190,9 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
         float* wb = Wb[l].data();
         float* sg = sign[l].data();
         parallel_ranges(static_cast<std::int64_t>(n), threads, [&](std::int64_t k0, std::int64_t k1) { sign_range(W, wb, k0, k1); });
+        // Batch-norm statistics from the clean products (cfg.clean_statistics), else from the flipped ones.
+        const bool clean_stats = cfg.p_train > 0 && cfg.clean_statistics;
+        if (clean_stats) gemm_cols(false, false, B, no, ni, A[l].data(), ni, wb, no, Zc.data(), no, threads);
         if (cfg.p_train > 0) {
           std::fill(sign[l].begin(), sign[l].end(), 1.0f);
           bnn_flips(cfg.p_train, n, RngKey{cfg.seed, stream::kBnnTrainFlip}, step, static_cast<std::uint64_t>(l), [&](std::uint64_t k) {
@@ -198,6 +202,7 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
         }
         float* z = Zh[l].data();
         gemm_cols(false, false, B, no, ni, A[l].data(), ni, wb, no, z, no, threads);
+        const float* zs = clean_stats ? Zc.data() : z;
         // Batch norm over the batch (biased variance), running statistics with the unbiased one (as PyTorch).
         float* mean = net.mean[l].data();
         float* var = net.var[l].data();
@@ -205,10 +210,10 @@ bool train_binary(BinaryNet& net, const float* X, const int* labels, int N, cons
 #pragma omp parallel for num_threads(threads) schedule(static) if (static_cast<std::int64_t>(B) * no > kParallelMin)
         for (int j = 0; j < no; ++j) {
           double s = 0, s2 = 0;
-          for (int r = 0; r < B; ++r) s += z[static_cast<std::size_t>(r) * no + j];
+          for (int r = 0; r < B; ++r) s += zs[static_cast<std::size_t>(r) * no + j];
           const double mu = s / B;
           for (int r = 0; r < B; ++r) {
-            const double d = z[static_cast<std::size_t>(r) * no + j] - mu;
+            const double d = zs[static_cast<std::size_t>(r) * no + j] - mu;
             s2 += d * d;
           }
           const double vb = s2 / B;

@@ -32,6 +32,13 @@ struct BinaryTrainConfig {
   /// learning_rate·(lr_final/learning_rate)^(e/(E−1)) (BinaryNet's Adam schedule). 0: no decay.
   float lr_final = 0.0f;
   float p_train = 0.0f;     ///< error-aware training: sign-flip probability per weight and forward pass
+  /// Error-aware training: batch norm normalizes the flipped products with the statistics of the clean ones
+  /// (and keeps those as running statistics), as a chip's folded thresholds are fixed when it is programmed and
+  /// do not follow its errors. False: the statistics of the flipped products, as a framework's batch norm
+  /// computes them; a mask shared by the batch then shifts a neuron's batch mean and is subtracted with it, so
+  /// training never sees the per-neuron offset a chip's fixed errors give (docs/bnn.md). The backward pass is
+  /// batch norm's usual one in either case.
+  bool clean_statistics = false;  // the bnn workload's default is true (bnn.flip_statistics: clean)
   float init_scale = 0.1f;  ///< hidden weights start uniform in ±init_scale
   float momentum = 0.1f;    ///< running-statistics update weight
   std::uint32_t seed = 1;   ///< initial weights (kTrainInit), batch order (kBnnShuffle), training flips (kBnnTrainFlip)

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -402,3 +403,35 @@ TEST_F(BnnScenario, CtrlCDuringTrainingLeavesNoModelFile) {
 }
 
 }  // namespace
+
+// Error-aware training's batch-norm statistics: after one step from a known net, the running mean is
+// momentum · (the batch mean of the products). With clean statistics those are the clean weights' products
+// (exactly computable here); with the framework's way, the flipped ones', which differ by the mask's offset.
+TEST(BnnTraining, CleanStatisticsKeepTheMomentsOfTheUnflippedProducts) {
+  const std::vector<int> sizes = {64, 48, 10};
+  const int N = 40;
+  std::vector<float> X(static_cast<std::size_t>(N) * sizes[0]);
+  std::vector<int> y(N);
+  for (std::size_t k = 0; k < X.size(); ++k) X[k] = u01(philox(RngKey{3, stream::kTest}, k, 7, 0).v[0]);
+  for (int n = 0; n < N; ++n) y[n] = n % 10;
+  train::BinaryTrainConfig cfg;
+  cfg.epochs = 1, cfg.batch = N, cfg.p_train = 0.2f, cfg.seed = 4, cfg.threads = 1;
+  const train::BinaryNet start = train::make_binary_net(sizes, false, cfg);
+  std::vector<double> clean_mean(sizes[1], 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int j = 0; j < sizes[1]; ++j)
+      for (int i = 0; i < sizes[0]; ++i)
+        clean_mean[j] += X[static_cast<std::size_t>(n) * sizes[0] + i] * (start.W[0][static_cast<std::size_t>(i) * sizes[1] + j] >= 0 ? 1.0 : -1.0) / N;
+  double off_clean = 0, off_flipped = 0;
+  for (bool clean : {true, false}) {
+    cfg.clean_statistics = clean;
+    train::BinaryNet net = start;
+    ASSERT_TRUE(train::train_binary(net, X.data(), y.data(), N, cfg, {}, nullptr));
+    for (int j = 0; j < sizes[1]; ++j) {
+      const double d = std::fabs(net.mean[0][j] - cfg.momentum * clean_mean[j]);
+      (clean ? off_clean : off_flipped) = std::max(clean ? off_clean : off_flipped, d);
+    }
+  }
+  EXPECT_LT(off_clean, 1e-4);
+  EXPECT_GT(off_flipped, 0.1);  // flips at 0.2 of 64 inputs in [0, 1] move a neuron's mean by units
+}

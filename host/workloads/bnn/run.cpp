@@ -2,6 +2,7 @@
 // with their weight errors, the whole test set on each through the packed kernel, and the tables.
 #include <fmt/format.h>
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -38,6 +39,7 @@ std::string training_identity(const BnnSpec& w) {
                                layers_text(w.layers), w.binary_input ? "binary" : "real", t.epochs, t.batch, t.learning_rate, t.p_train, t.init_scale, t.seed);
   // A decaying rate is a different net (nets trained without decay keep their cache folders).
   if (t.lr_final > 0 && t.lr_final != t.learning_rate) id += fmt::format("|lr_final {:.9g}", t.lr_final);
+  if (t.p_train > 0 && t.clean_statistics) id += "|clean statistics";
   return id;
 }
 
@@ -75,7 +77,6 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   const BnnSpec& w = s.spec_as<BnnSpec>();
   const double t0 = now_seconds();
   const BinaryNetData d = load_bnn_data(w, "bnn.data", SourceMark{s.file});
-  const bool say = !opt.quiet && !opt.progress;
   const int threads = backend.threads > 0 ? backend.threads : omp_get_max_threads();
 
   // The network: loaded, cached or trained here.
@@ -105,8 +106,11 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
       const double ts = now_seconds();
       const bool done = train::train_binary(net, d.x_train.data(), d.y_train.data(), d.n_train(), cfg, [&](const train::EpochReport& e) {
         training.add_row({std::to_string(e.epoch), cell(e.learning_rate), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
-        if (say) std::fprintf(stderr, "bnn: epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.4f, %.1f s\n", e.epoch, cfg.epochs, e.learning_rate, e.loss,
-                              e.train_accuracy, e.seconds);
+        // Also inside a sweep, whose progress line would otherwise stand still for the whole training: a terminal's
+        // bar is cleared first and redrawn at its next tick.
+        if (!opt.quiet)
+          std::fprintf(stderr, "%sbnn: epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.4f, %.1f s\n", opt.progress && ::isatty(2) ? "\r\033[K" : "",
+                       e.epoch, cfg.epochs, e.learning_rate, e.loss, e.train_accuracy, e.seconds);
       }, &cancel_flag());
       if (!done) throw Interrupted("training stopped; no model was written");
       train_seconds = now_seconds() - ts;

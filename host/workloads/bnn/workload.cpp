@@ -39,6 +39,7 @@ class BnnWorkload final : public Workload {
       num_key("bnn.learning_rate", Dimension::kNone, "0.005", 1e-9, 10, "Adam learning rate of the hidden weights."),
       num_key("bnn.lr_final", Dimension::kNone, "0", 0, 10, "Learning rate of the last epoch: Adam's rate decays exponentially per epoch from learning_rate to it (BinaryNet: 5e-3 to 1e-5); at most learning_rate. 0: no decay."),
       num_key("bnn.p_train", Dimension::kNone, "0", 0, 0.5, "Error-aware training: probability that a binary weight's sign is flipped at every forward pass (Hirtzlin et al.: 4e-2)."),
+      choice_key("bnn.flip_statistics", {"clean", "flipped"}, "clean", "Error-aware training (p_train > 0): batch norm normalizes with the statistics of the clean products, as a chip's thresholds are fixed at programming while its errors shift every neuron; flipped: of this pass's flipped products, as a framework's batch norm computes them, which subtracts the mask's offset with the batch mean so training never sees it (docs/bnn.md)."),
       num_key("bnn.init_scale", Dimension::kNone, "0.1", 1e-6, 1, "Hidden weights start uniform in +-init_scale."),
       integer_key("bnn.train_seed", "1", 0, 4294967295.0, "Seed of training (initial weights, batch order, training flips), apart from the point's seed so sweep points share one network."),
       text_key("bnn.weights", "", "Trained model, layer 1 (.npy or .csv, (inputs + 2) x outputs: hidden weights, then batch-norm mean and variance rows); layer k's file ends in k. Empty: train (or reuse a cached net)."),
@@ -79,6 +80,7 @@ class BnnWorkload final : public Workload {
                        fmt::format("is {:.3g}, above bnn.learning_rate {:.3g}: expected a final rate > 0 and <= the learning rate (or 0: no decay)",
                                    w.train.lr_final, w.train.learning_rate));
     w.train.p_train = static_cast<float>(r.number("bnn.p_train"));
+    w.train.clean_statistics = r.choice("bnn.flip_statistics") == "clean";
     w.train.init_scale = static_cast<float>(r.number("bnn.init_scale"));
     w.train.seed = static_cast<std::uint32_t>(r.number("bnn.train_seed"));
     w.cache = r.choice("bnn.cache") == "true";
@@ -130,8 +132,9 @@ class BnnWorkload final : public Workload {
                                                                 w.train.lr_final > 0 && w.train.lr_final < w.train.learning_rate
                                                                     ? fmt::format(" decaying to {:.3g}", w.train.lr_final)
                                                                     : std::string(),
-                                                                w.train.p_train)
-                                                   : "loaded from " + w.weights});
+                                                                w.train.p_train) +
+                                                        (w.train.p_train > 0 && w.train.clean_statistics ? ", clean batch-norm statistics" : "")
+                                                  : "loaded from " + w.weights});
     rows.push_back({"chips", std::to_string(w.chips)});
     std::string err = bnn_errors_name(w.errors);
     if (w.errors == BnnErrors::kBer) err += fmt::format(" {:.3g}", w.ber);
