@@ -6,6 +6,10 @@
 #include <omp.h>
 
 #include <cstdio>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +37,42 @@ std::uint64_t mix(std::uint64_t x) {
   x *= 0x94D049BB133111EBull;
   x ^= x >> 31;
   return x;
+}
+
+// The flags of one packed word: bit b set iff mix(salt ^ (k0 + b)) >> 11 < threshold, for b < m (the chip's hash
+// mask, as tools/baselines/bnn_numpy.py draws it); eight hashes a register on a CPU with AVX-512 DQ (this file
+// is not built for the machine, so that path is compiled for its target and chosen at run time).
+std::uint64_t flag_word_scalar(std::uint64_t salt, std::uint64_t k0, int m, std::uint64_t threshold) {
+  std::uint64_t flags = 0;
+  for (int b = 0; b < m; ++b) flags |= static_cast<std::uint64_t>((mix(salt ^ (k0 + b)) >> 11) < threshold) << b;
+  return flags;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f,avx512dq"))) std::uint64_t flag_word_avx512(std::uint64_t salt, std::uint64_t k0, int m, std::uint64_t threshold) {
+  const __m512i lane = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 6, 7), c1 = _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ull)),
+                c2 = _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBull)), thr = _mm512_set1_epi64(static_cast<long long>(threshold)),
+                s = _mm512_set1_epi64(static_cast<long long>(salt));
+  std::uint64_t flags = 0;
+  for (int g = 0; g < m; g += 8) {
+    __m512i x = _mm512_xor_si512(s, _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(k0 + g)), lane));
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 30));
+    x = _mm512_mullo_epi64(x, c1);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 27));
+    x = _mm512_mullo_epi64(x, c2);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
+    flags |= static_cast<std::uint64_t>(_mm512_cmplt_epu64_mask(_mm512_srli_epi64(x, 11), thr)) << g;
+  }
+  return m < 64 ? flags & ((std::uint64_t{1} << m) - 1) : flags;
+}
+#endif
+
+using FlagWord = std::uint64_t (*)(std::uint64_t, std::uint64_t, int, std::uint64_t);
+FlagWord flag_word_function() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) return flag_word_avx512;
+#endif
+  return flag_word_scalar;
 }
 
 train::BinaryNet bench_net(int hidden, bool binary_input) {
@@ -76,6 +116,7 @@ int bench_bnn(const BenchArgs& args) {
   const BnnDot dot = bnn_dot_of(backend);
   const std::uint64_t threshold = static_cast<std::uint64_t>(static_cast<double>(ber_ppm) * 9007199254740992.0 / 1e6);
   // The chip's hash mask over weight k = j·n_in + i, on the run's threads (one neuron's column of words each).
+  const FlagWord flag_word = flag_word_function();
   auto weights_of = [&](std::uint64_t chip) {
     std::vector<std::vector<std::uint64_t>> w = f.packed;
     for (int l = 0; l + 1 < static_cast<int>(f.sizes.size()); ++l) {
@@ -85,12 +126,8 @@ int bench_bnn(const BenchArgs& args) {
 #pragma omp parallel for num_threads(threads) schedule(static)
       for (int j = 0; j < no; ++j)
         for (int w = 0; w < bnn_words(ni); ++w) {
-          // One word's 64 flags at once (a loop the compiler vectorizes), then one XOR.
-          const std::uint64_t k0 = static_cast<std::uint64_t>(j) * ni + 64 * w;
-          const int m = std::min(64, ni - 64 * w);
-          std::uint64_t flips = 0;
-          for (int b = 0; b < m; ++b) flips |= static_cast<std::uint64_t>((mix(salt ^ (k0 + b)) >> 11) < threshold) << b;
-          p[static_cast<std::size_t>(w) * cols + j] ^= flips;
+          // One word's 64 flags at once, then one XOR.
+          p[static_cast<std::size_t>(w) * cols + j] ^= flag_word(salt, static_cast<std::uint64_t>(j) * ni + 64 * w, std::min(64, ni - 64 * w), threshold);
         }
     }
     return w;
