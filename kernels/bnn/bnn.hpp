@@ -23,7 +23,7 @@ namespace mc {
 
 constexpr int kBnnPlanes = 8;         ///< bit-planes of a byte input
 constexpr int kBnnColumnBlock = 32;   ///< packed weight columns are a multiple of this
-constexpr int kBnnRowBlock = 4;       ///< images per register tile (CPU)
+constexpr int kBnnRowBlock = 4;       ///< images per register tile of the CPU kernel without AVX-512 (6 with it)
 
 MC_HD int bnn_words(int n_in) { return (n_in + 63) / 64; }
 MC_HD int bnn_columns(int n_out) { return (n_out + kBnnColumnBlock - 1) / kBnnColumnBlock * kBnnColumnBlock; }

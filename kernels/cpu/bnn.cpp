@@ -1,5 +1,5 @@
 // CPU backend of the bnn workload: one layer's packed dot products for a block of images (kernels/bnn/bnn.hpp).
-// Register tiles of kBnnRowBlock images × kBnnColumnBlock neurons: each weight word is loaded once per tile and
+// Register tiles of 6 images (4 without AVX-512) × kBnnColumnBlock neurons: each weight word is loaded once per tile and
 // XORed (binary activations) or ANDed (byte-input bit-planes) with every image's word, then counted — with
 // AVX-512 VPOPCNTDQ eight 64-bit words per instruction when the build targets it (MC_NATIVE on a CPU that has it),
 // else the scalar hardware popcount. Single-threaded: the workload runs blocks of images and chips in parallel.
@@ -25,15 +25,17 @@ const char* bnn_cpu_isa() {
 namespace {
 
 #if defined(MC_BNN_AVX512)
+constexpr int kRows = 6;  // images per register tile: 6 x 4 accumulators, 4 weights, 1 image word
+
 template <bool kPlanes>
 void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
-  static_assert(kBnnRowBlock == 4 && kBnnColumnBlock == 32, "the tile holds 4 x 4 registers of 8 words");
-  __m512i acc[4][4];
+  static_assert(kBnnColumnBlock == 32, "the tile holds kRows x 4 registers of 8 words");
+  __m512i acc[kRows][4];
   for (auto& row : acc)
     for (auto& v : row) v = _mm512_setzero_si512();
-  const std::uint64_t* rows[4];
+  const std::uint64_t* rows[kRows];
   const int stride = (kPlanes ? kBnnPlanes : 1) * words;
-  for (int r = 0; r < 4; ++r) rows[r] = a.act + (n0 + r < a.images ? n0 + r : a.images - 1) * stride;
+  for (int r = 0; r < kRows; ++r) rows[r] = a.act + (n0 + r < a.images ? n0 + r : a.images - 1) * stride;
   const std::uint64_t* W = a.weights + j0;
   // Planes by Horner's rule, the most significant first: the sums double before each plane's counts are added.
   for (int b = kPlanes ? kBnnPlanes - 1 : 0; b >= 0; --b) {
@@ -47,7 +49,7 @@ void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
       // Held in registers: without this the compiler folds a reload into every image's XOR, and 512-bit loads,
       // not the ALU, then bound the loop.
       __asm__("" : "+v"(w0), "+v"(w1), "+v"(w2), "+v"(w3));
-      for (int r = 0; r < 4; ++r) {
+      for (int r = 0; r < kRows; ++r) {
         const __m512i x = _mm512_set1_epi64(static_cast<long long>(rows[r][b * words + w]));
         if constexpr (kPlanes) {
           acc[r][0] = _mm512_add_epi64(acc[r][0], _mm512_popcnt_epi64(_mm512_and_si512(x, w0)));
@@ -78,7 +80,7 @@ void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
     }
   }
   const __m512i zero = _mm512_setzero_si512();
-  for (int r = 0; r < 4 && n0 + r < a.images; ++r) {
+  for (int r = 0; r < kRows && n0 + r < a.images; ++r) {
     const __m512i base = _mm512_set1_epi64(kPlanes ? -static_cast<long long>(a.act_sum[n0 + r]) : a.n_in);
     std::uint32_t fired = 0;
     for (int c = 0; c < 4; ++c) {
@@ -126,6 +128,11 @@ void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
 }  // namespace
 
 void bnn_dot_cpu(const BnnDotArgs& a) {
+#if defined(MC_BNN_AVX512)
+  constexpr int kTileRows = kRows;
+#else
+  constexpr int kTileRows = kBnnRowBlock;
+#endif
   const int words = bnn_words(a.n_in), cols = bnn_columns(a.n_out);
   // Fused output: each tile writes its 32 neurons' bits as one 32-bit half of a word (a little-endian host's byte
   // order); a last word that no tile reaches in full (outputs % 64 in 1..32) is zeroed first.
@@ -134,7 +141,7 @@ void bnn_dot_cpu(const BnnDotArgs& a) {
   // Neurons outside, images inside: a column block's weights (words x 32 words) stay in L1 while every image of
   // the block passes them.
   for (int j0 = 0; j0 < a.n_out; j0 += kBnnColumnBlock)
-    for (std::int64_t n0 = 0; n0 < a.images; n0 += kBnnRowBlock) {
+    for (std::int64_t n0 = 0; n0 < a.images; n0 += kTileRows) {
       if (a.planes) tile<true>(a, words, cols, n0, j0);
       else tile<false>(a, words, cols, n0, j0);
     }
