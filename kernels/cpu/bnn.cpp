@@ -12,6 +12,9 @@
 #define MC_BNN_AVX512 1
 #endif
 
+// The fused output writes a tile's 32 bits as one 32-bit half of a 64-bit word, by byte offset.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the fused bnn output assumes a little-endian host");
+
 namespace mc {
 
 const char* bnn_cpu_isa() {
@@ -113,12 +116,11 @@ void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
       }
   }
   for (int r = 0; r < kBnnRowBlock && n0 + r < a.images; ++r) {
-    std::int32_t* out = a.out + (n0 + r) * a.out_stride;
     std::uint32_t fired = 0;
     for (int j = 0; j < kBnnColumnBlock && j0 + j < a.n_out; ++j) {
       const std::int32_t x = bnn_preactivation(a, acc[r][j], n0 + r);
       if (a.bits) fired |= static_cast<std::uint32_t>(bnn_fused_fire(a, j0 + j, x)) << j;
-      else out[j0 + j] = x;
+      else a.out[(n0 + r) * a.out_stride + j0 + j] = x;
     }
     if (a.bits) std::memcpy(reinterpret_cast<char*>(a.bits + (n0 + r) * a.bits_stride) + j0 / 8, &fired, sizeof fired);
   }

@@ -198,7 +198,10 @@ TEST(BnnKernel, FusedThresholdAndPackEqualsTheIntegersPackedAfterwards) {
       bnn_dot_cpu(a);
       const int wn = bnn_words(no);
       std::vector<std::uint64_t> want(static_cast<std::size_t>(N + 1) * wn, 0xA5A5A5A5A5A5A5A5ull), got = want;
-      a.fire_sign = f.fire_sign[0].data(), a.fire_bound = f.fire_bound[0].data(), a.bits_stride = wn;
+      // Every third neuron with a negative batch-norm scale: it fires iff x <= t (sign -1, bound -t).
+      std::vector<std::int32_t> sg = f.fire_sign[0], bd = f.fire_bound[0];
+      for (int j = 0; j < no; j += 3) sg[j] = -sg[j], bd[j] = -bd[j];
+      a.fire_sign = sg.data(), a.fire_bound = bd.data(), a.bits_stride = wn;
       a.bits = want.data();
       bnn_pack_fired(a, pre.data());
       a.out = nullptr, a.bits = got.data();
@@ -208,7 +211,8 @@ TEST(BnnKernel, FusedThresholdAndPackEqualsTheIntegersPackedAfterwards) {
       for (int n = 0; n < N; ++n)
         for (int j = 0; j < no; ++j) {
           const bool bit = (got[static_cast<std::size_t>(n) * wn + j / 64] >> (j % 64)) & 1;
-          EXPECT_EQ(bit, bnn_fire(f.thresholds[0][j], pre[static_cast<std::size_t>(n) * no + j])) << n << "," << j;
+          const std::int32_t x = pre[static_cast<std::size_t>(n) * no + j];
+          EXPECT_EQ(bit, j % 3 ? bnn_fire(f.thresholds[0][j], x) : x <= f.thresholds[0][j].t) << n << "," << j;
           bit ? ++ones : ++zeros;
         }
       if (no >= 20) EXPECT_TRUE(ones > 0 && zeros > 0) << "outputs " << no;
@@ -417,12 +421,18 @@ TEST(BnnTraining, CleanStatisticsKeepTheMomentsOfTheUnflippedProducts) {
   train::BinaryTrainConfig cfg;
   cfg.epochs = 1, cfg.batch = N, cfg.p_train = 0.2f, cfg.seed = 4, cfg.threads = 1;
   const train::BinaryNet start = train::make_binary_net(sizes, false, cfg);
-  std::vector<double> clean_mean(sizes[1], 0.0);
+  // The clean products of the first layer and their batch moments (unbiased variance, as the running one).
+  std::vector<double> z(static_cast<std::size_t>(N) * sizes[1], 0.0), clean_mean(sizes[1], 0.0), clean_var(sizes[1], 0.0);
   for (int n = 0; n < N; ++n)
-    for (int j = 0; j < sizes[1]; ++j)
+    for (int j = 0; j < sizes[1]; ++j) {
       for (int i = 0; i < sizes[0]; ++i)
-        clean_mean[j] += X[static_cast<std::size_t>(n) * sizes[0] + i] * (start.W[0][static_cast<std::size_t>(i) * sizes[1] + j] >= 0 ? 1.0 : -1.0) / N;
-  double off_clean = 0, off_flipped = 0;
+        z[static_cast<std::size_t>(n) * sizes[1] + j] +=
+            X[static_cast<std::size_t>(n) * sizes[0] + i] * (start.W[0][static_cast<std::size_t>(i) * sizes[1] + j] >= 0 ? 1.0 : -1.0);
+      clean_mean[j] += z[static_cast<std::size_t>(n) * sizes[1] + j] / N;
+    }
+  for (int n = 0; n < N; ++n)
+    for (int j = 0; j < sizes[1]; ++j) clean_var[j] += std::pow(z[static_cast<std::size_t>(n) * sizes[1] + j] - clean_mean[j], 2) / (N - 1);
+  double off_clean = 0, off_flipped = 0, var_off_clean = 0;
   for (bool clean : {true, false}) {
     cfg.clean_statistics = clean;
     train::BinaryNet net = start;
@@ -430,8 +440,11 @@ TEST(BnnTraining, CleanStatisticsKeepTheMomentsOfTheUnflippedProducts) {
     for (int j = 0; j < sizes[1]; ++j) {
       const double d = std::fabs(net.mean[0][j] - cfg.momentum * clean_mean[j]);
       (clean ? off_clean : off_flipped) = std::max(clean ? off_clean : off_flipped, d);
+      // Running variance: (1 - momentum) · 1 (its start) + momentum · the batch's unbiased variance.
+      if (clean) var_off_clean = std::max(var_off_clean, std::fabs(net.var[0][j] - (1 - cfg.momentum) - cfg.momentum * clean_var[j]) / (1 + clean_var[j]));
     }
   }
   EXPECT_LT(off_clean, 1e-4);
+  EXPECT_LT(var_off_clean, 1e-5);
   EXPECT_GT(off_flipped, 0.1);  // flips at 0.2 of 64 inputs in [0, 1] move a neuron's mean by units
 }

@@ -125,10 +125,8 @@ int bench_bnn(const BenchArgs& args) {
       const std::uint64_t salt = ((chip + 1) << 44) ^ (static_cast<std::uint64_t>(l) << 40) ^ 0x777u;
 #pragma omp parallel for num_threads(threads) schedule(static)
       for (int j = 0; j < no; ++j)
-        for (int w = 0; w < bnn_words(ni); ++w) {
-          // One word's 64 flags at once, then one XOR.
-          p[static_cast<std::size_t>(w) * cols + j] ^= flag_word(salt, static_cast<std::uint64_t>(j) * ni + 64 * w, std::min(64, ni - 64 * w), threshold);
-        }
+        for (int word = 0; word < bnn_words(ni); ++word)  // one word's 64 flags at once, then one XOR
+          p[static_cast<std::size_t>(word) * cols + j] ^= flag_word(salt, static_cast<std::uint64_t>(j) * ni + 64 * word, std::min(64, ni - 64 * word), threshold);
     }
     return w;
   };

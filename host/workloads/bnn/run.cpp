@@ -293,7 +293,9 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
   const double mean_se = w.chips > 1 ? sd / std::sqrt(static_cast<double>(w.chips)) : binomial_se(mean, N);
   const ResultRow row = {{"workload", "bnn"}, {"layers", layers_text(w.layers)}, {"inputs", w.binary_input ? "binary" : "real"},
                          {"chips", std::to_string(w.chips)}, {"test_images", std::to_string(N)}, {"train_seed", std::to_string(w.train.seed)},
-                         {"p_train", cell(w.train.p_train)}, {"epochs", std::to_string(w.train.epochs)}, {"errors", bnn_errors_name(w.errors)},
+                         {"p_train", cell(w.train.p_train)},
+                         {"flip_statistics", w.train.p_train > 0 && w.weights.empty() ? (w.train.clean_statistics ? "clean" : "flipped") : ""},
+                         {"epochs", std::to_string(w.train.epochs)}, {"errors", bnn_errors_name(w.errors)},
                          {"timing", timing}, {"cell", two ? "2t2r" : "1t1r"}, {"ber", cell(w.ber)}, {"aging_cycles", cell(w.aging_cycles)},
                          {"compliance_uA", cell(w.compliance)}, {"cell_ber_measured", cell(ber_measured)},
                          {"cell_ber_measured_se", cell(binomial_se(ber_measured, ber_se_count))}, {"cell_ber_analytic", cell(ber_analytic)},
