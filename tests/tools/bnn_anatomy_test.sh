@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tools/bnn_anatomy.py, an independent NumPy model of the bnn chip, against a real bnn run on the committed
 # Fashion-MNIST subset: the same error-free accuracy exactly (same folded thresholds, same inputs), the mean loss
-# at BER 0.03 over 60 chips within 4 combined standard errors (other flip masks: NumPy's generator, not Philox),
-# and bad input refused with one line and exit 2.
+# at BER 0.03 over 200 chips within 4 combined standard errors (other flip masks: NumPy's generator, not Philox),
+# the run's data folder and inputs taken from its manifest, and bad input refused with one line and exit 2.
 #   tests/tools/bnn_anatomy_test.sh MEMCARLO_BINARY      exit 0 pass, 77 skip (no numpy), else fail
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,14 +20,15 @@ bnn:
   data: $root/data/fashion-mnist-small
   layers: [784, 96, 96, 10]
   epochs: 3
-  chips: 60
+  chips: 200
   errors: ber
   ber: 0.03
   cache: false
 YAML
 "$memcarlo" run "$tmp/s.yaml" --out "$tmp/run" --quiet --backend cpu || fail "the bnn run failed"
-OMP_NUM_THREADS=1 $py "$root/tools/bnn_anatomy.py" "$tmp/run" --data "$root/data/fashion-mnist-small" --ber 0.03 --chips 60 \
-  --calibrate-rows 2000 --json >"$tmp/a.json" || fail "bnn_anatomy.py failed"
+# No --data: the run's manifest names the folder.
+OMP_NUM_THREADS=1 $py "$root/tools/bnn_anatomy.py" "$tmp/run" --ber 0.03 --chips 200 --calibrate-rows 2000 --json >"$tmp/a.json" \
+  || fail "bnn_anatomy.py failed"
 $py - "$tmp/run/results.csv" "$tmp/a.json" <<'PY' || fail "bnn_anatomy.py disagrees with the run"
 import csv, json, math, sys
 run = next(csv.DictReader(open(sys.argv[1])))
@@ -44,4 +45,7 @@ out=$($py "$root/tools/bnn_anatomy.py" "$tmp/nothing" 2>&1); rc=$?
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == *model_w1.npy* ]] || fail "a folder without a model: '$out'"
 out=$($py "$root/tools/bnn_anatomy.py" "$tmp/run" --data "$tmp/none" 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ "$out" == *t10k-images-idx3-ubyte* ]] || fail "a missing data folder: exit $rc, '$out'"
+mkdir "$tmp/bad" && printf 'not numpy' >"$tmp/bad/model_w1.npy"
+out=$($py "$root/tools/bnn_anatomy.py" "$tmp/bad" 2>&1); rc=$?
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && [[ "$out" == *model_w1.npy* ]] || fail "a corrupt model file: exit $rc, '$out'"
 echo "PASS"
