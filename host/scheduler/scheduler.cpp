@@ -407,7 +407,7 @@ ScheduleResult run_plan(const SweepPlan& plan, const ScheduleOptions& opt) {
           // there (a half manifest, a corrupt one, some tables) is cleared, and the point runs afresh.
           fs::remove_all(dir);
           fs::create_directories(dir);
-          run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true, &progress.counter(), idx});
+          run_scenario(plan.points[idx].scenario, workers[w], RunOptions{dir, true, &progress.counter(), idx, !opt.quiet});
           rec.ok = true;
           rec.cells = read_point_row(dir);
           if (!point_files) fs::remove_all(dir);  // its row is all that is kept

@@ -15,6 +15,9 @@ struct RunOptions {
   bool quiet = false;
   std::atomic<std::uint64_t>* progress = nullptr;  ///< when set (a sweep), work is counted here, not shown
   std::size_t point = 0;                            ///< the point's index in its sweep (0 for a single run)
+  /// A quiet point of a sweep that is itself not quiet: a long stage (a bnn training) still reports its steps,
+  /// where the sweep's progress line would otherwise stand still.
+  bool stage_lines = false;
 };
 
 class OutputFolder;

@@ -106,9 +106,9 @@ RunSummary run_bnn(const Scenario& s, const Backend& backend, const RunOptions& 
       const double ts = now_seconds();
       const bool done = train::train_binary(net, d.x_train.data(), d.y_train.data(), d.n_train(), cfg, [&](const train::EpochReport& e) {
         training.add_row({std::to_string(e.epoch), cell(e.learning_rate), cell(e.loss), cell(e.train_accuracy), cell(e.seconds)});
-        // Also inside a sweep, whose progress line would otherwise stand still for the whole training: a terminal's
-        // bar is cleared first and redrawn at its next tick.
-        if (!opt.quiet)
+        // Also inside a sweep that is not quiet, whose progress line would otherwise stand still for the whole
+        // training: a terminal's bar is cleared first and redrawn at its next tick.
+        if (!opt.quiet || opt.stage_lines)
           std::fprintf(stderr, "%sbnn: epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.4f, %.1f s\n", opt.progress && ::isatty(2) ? "\r\033[K" : "",
                        e.epoch, cfg.epochs, e.learning_rate, e.loss, e.train_accuracy, e.seconds);
       }, &cancel_flag());
