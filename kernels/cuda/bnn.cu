@@ -2,10 +2,8 @@
 // computes a tile of kTileRows images × kBnnColumnBlock neurons; weight words and activation words of a chunk of
 // kChunk words are staged in shared memory, and every thread counts XOR (binary) or AND (byte bit-planes, weighted
 // 2^b) with __popcll for its (image, neuron) pair. The integers equal the CPU kernel's (bnn_preactivation is the
-// shared MC_HD code).
+// shared MC_HD code); a fused request (BnnDotArgs::bits) is thresholded and packed in the kernel by a warp ballot.
 #include <algorithm>
-
-#include <vector>
 
 #include "bnn/driver.hpp"
 #include "cuda/cuda_check.hpp"
@@ -47,7 +45,16 @@ __global__ void bnn_dot_kernel(BnnDotArgs a, int words, int cols) {
     }
     __syncthreads();
   }
-  if (n < a.images && j < a.n_out) a.out[n * a.out_stride + j] = bnn_preactivation(a, acc, n);
+  if (a.bits) {
+    // Fused: a warp is one image row of the tile (blockDim.x = 32 neurons), so one ballot gathers the row's 32
+    // bits (bnn_fused_fire, shared with the CPU) and lane 0 stores them as the 32-bit half j0/32 of the row's
+    // words (little-endian, as the CPU kernel's store); every thread reaches the ballot.
+    const bool fire = n < a.images && j < a.n_out && bnn_fused_fire(a, j, bnn_preactivation(a, acc, n));
+    const unsigned bits = __ballot_sync(0xffffffffu, fire);
+    if (tx == 0 && n < a.images) reinterpret_cast<unsigned*>(a.bits + n * a.bits_stride)[blockIdx.x] = bits;
+  } else if (n < a.images && j < a.n_out) {
+    a.out[n * a.out_stride + j] = bnn_preactivation(a, acc, n);
+  }
 }
 
 }  // namespace
@@ -60,22 +67,32 @@ void bnn_dot_cuda(int gpu, const BnnDotArgs& a) {
   const std::size_t n = static_cast<std::size_t>(a.images);
   CudaStream stream;
   DeviceBuffer<std::uint64_t> act(n * stride), weights(static_cast<std::size_t>(words) * cols);
-  DeviceBuffer<std::int32_t> sum(a.planes ? n : 0), out(n * a.out_stride);
+  const bool fused = a.bits != nullptr;
+  DeviceBuffer<std::int32_t> sum(a.planes ? n : 0), out(fused ? 0 : n * a.out_stride);
+  DeviceBuffer<std::int32_t> sign(fused ? a.n_out : 0), bound(fused ? a.n_out : 0);
+  DeviceBuffer<std::uint64_t> bits(fused ? n * a.bits_stride : 0);
   MC_CUDA_CHECK(cudaMemcpyAsync(act.data(), a.act, act.bytes(), cudaMemcpyHostToDevice, stream.get()));
   MC_CUDA_CHECK(cudaMemcpyAsync(weights.data(), a.weights, weights.bytes(), cudaMemcpyHostToDevice, stream.get()));
   if (a.planes) MC_CUDA_CHECK(cudaMemcpyAsync(sum.data(), a.act_sum, sum.bytes(), cudaMemcpyHostToDevice, stream.get()));
   BnnDotArgs d = a;
-  d.act = act.data(), d.weights = weights.data(), d.act_sum = a.planes ? sum.data() : nullptr, d.out = out.data();
+  d.act = act.data(), d.weights = weights.data(), d.act_sum = a.planes ? sum.data() : nullptr;
+  if (fused) {
+    MC_CUDA_CHECK(cudaMemcpyAsync(sign.data(), a.fire_sign, sign.bytes(), cudaMemcpyHostToDevice, stream.get()));
+    MC_CUDA_CHECK(cudaMemcpyAsync(bound.data(), a.fire_bound, bound.bytes(), cudaMemcpyHostToDevice, stream.get()));
+    // Words whose upper half no tile writes (outputs % 64 in 1..32) must read 0 there.
+    MC_CUDA_CHECK(cudaMemsetAsync(bits.data(), 0, bits.bytes(), stream.get()));
+    d.fire_sign = sign.data(), d.fire_bound = bound.data(), d.bits = bits.data(), d.out = nullptr;
+  } else {
+    d.out = out.data();
+  }
   const dim3 block(kBnnColumnBlock, kTileRows);
   const dim3 grid(static_cast<unsigned>(cols / kBnnColumnBlock), static_cast<unsigned>((n + kTileRows - 1) / kTileRows));
   if (a.planes) bnn_dot_kernel<true><<<grid, block, 0, stream.get()>>>(d, words, cols);
   else bnn_dot_kernel<false><<<grid, block, 0, stream.get()>>>(d, words, cols);
   MC_CUDA_CHECK_LAUNCH();
-  // A fused request is served by packing the integers on the host (the same bnn_fused_fire as the CPU kernel).
-  std::vector<std::int32_t> fused(a.bits ? n * a.out_stride : 0);
-  MC_CUDA_CHECK(cudaMemcpyAsync(a.bits ? fused.data() : a.out, out.data(), out.bytes(), cudaMemcpyDeviceToHost, stream.get()));
+  if (fused) MC_CUDA_CHECK(cudaMemcpyAsync(a.bits, bits.data(), bits.bytes(), cudaMemcpyDeviceToHost, stream.get()));
+  else MC_CUDA_CHECK(cudaMemcpyAsync(a.out, out.data(), out.bytes(), cudaMemcpyDeviceToHost, stream.get()));
   stream.synchronize();
-  if (a.bits) bnn_pack_fired(a, fused.data());
 }
 
 }  // namespace mc

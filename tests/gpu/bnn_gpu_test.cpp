@@ -40,12 +40,27 @@ TEST(BnnGpu, CudaEqualsCpuExactly) {
     for (std::size_t l = 0; l < pc.size(); ++l) ASSERT_EQ(pc[l], pg[l]) << "layer " << l << " binary_input " << binary_input;
     EXPECT_EQ(dc, dg);
     // Without a request for the integers the hidden layers are fused (threshold and pack in the dot product):
-    // the CUDA driver packs on the host, the CPU kernel in registers.
+    // the CUDA kernel packs each warp's 32 neurons by a ballot, the CPU kernel by compare masks in registers.
     std::vector<int> fc(N), fg(N);
     bnn_infer(f, ptr, in, 0, N, [](const BnnDotArgs& a) { bnn_dot_cpu(a); }, nullptr, fc.data());
     bnn_infer(f, ptr, in, 0, N, [&](const BnnDotArgs& a) { bnn_dot_cuda(device, a); }, nullptr, fg.data());
     EXPECT_EQ(fc, dc);
     EXPECT_EQ(fg, dc);
+    // The fused bits themselves (a wrong bit need not change a decision), first layer, every third neuron with a
+    // negative batch-norm scale.
+    BnnDotArgs a;
+    a.n_in = sizes[0], a.n_out = sizes[1], a.planes = in.planes, a.act = in.act.data(), a.act_sum = in.planes ? in.sum.data() : nullptr;
+    a.weights = ptr[0], a.images = N, a.out_stride = sizes[1];
+    std::vector<std::int32_t> sg = f.fire_sign[0], bd = f.fire_bound[0];
+    for (int j = 0; j < sizes[1]; j += 3) sg[j] = -sg[j], bd[j] = -bd[j];
+    const int wn = bnn_words(sizes[1]);
+    std::vector<std::uint64_t> bc(static_cast<std::size_t>(N) * wn, 1), bg(bc.size(), 2);
+    a.fire_sign = sg.data(), a.fire_bound = bd.data(), a.bits_stride = wn;
+    a.bits = bc.data();
+    bnn_dot_cpu(a);
+    a.bits = bg.data();
+    bnn_dot_cuda(device, a);
+    EXPECT_EQ(bc, bg) << "binary_input " << binary_input;
   }
 #else
   if (mc::test::gpu_required()) FAIL() << "MC_REQUIRE_GPU=1 but this build has no CUDA backend";
