@@ -195,8 +195,9 @@ MC_HD std::int32_t bnn_preactivation(const BnnDotArgs& a, std::int64_t acc, std:
 /// The fused output's bit of neuron j at pre-activation x.
 MC_HD bool bnn_fused_fire(const BnnDotArgs& a, int j, std::int32_t x) { return a.fire_sign[j] * x >= a.fire_bound[j]; }
 
-/// The fused output from pre-activations already in `pre` (images × out_stride): the plain packing that the
-/// kernels' fused paths (AVX-512 compare masks, a CUDA warp ballot) are tested against.
+/// The fused output from pre-activations already in `pre` (images × out_stride): how the host packs a layer whose
+/// integers it needed (per-read errors, a caller asking for them), and what the kernels' fused paths (AVX-512
+/// compare masks, a CUDA warp ballot) are tested against.
 inline void bnn_pack_fired(const BnnDotArgs& a, const std::int32_t* pre) {
   const int wn = bnn_words(a.n_out);
   for (std::int64_t n = 0; n < a.images; ++n) {

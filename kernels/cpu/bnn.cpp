@@ -48,7 +48,7 @@ void tile(const BnnDotArgs& a, int words, int cols, std::int64_t n0, int j0) {
     for (int w = 0; w < words; ++w) {
       const std::uint64_t* wr = W + static_cast<std::int64_t>(w) * cols;
       __m512i w0 = _mm512_loadu_si512(wr), w1 = _mm512_loadu_si512(wr + 8), w2 = _mm512_loadu_si512(wr + 16),
-                    w3 = _mm512_loadu_si512(wr + 24);
+              w3 = _mm512_loadu_si512(wr + 24);
       // Held in registers: without this the compiler folds a reload into every image's XOR, and 512-bit loads,
       // not the ALU, then bound the loop.
       __asm__("" : "+v"(w0), "+v"(w1), "+v"(w2), "+v"(w3));

@@ -179,8 +179,9 @@ void check_against_reference(bool binary_input, double chip_ber, double read_ber
 }
 
 // The fused output (threshold and pack inside the dot product) against the integers packed afterwards
-// (bnn_pack_fired, the CUDA driver's way), for output widths around the 32- and 64-bit boundaries, on binary
-// activations and byte planes; bits past the outputs stay 0 and rows beyond `images` are untouched.
+// (bnn_pack_fired, the host's way for a layer whose integers it needed), for output widths around the 32- and
+// 64-bit boundaries, on binary activations and byte planes; bits past the outputs stay 0 and rows beyond `images`
+// are untouched.
 TEST(BnnKernel, FusedThresholdAndPackEqualsTheIntegersPackedAfterwards) {
   for (bool binary_input : {false, true})
     for (int no : {1, 20, 32, 33, 64, 70, 96, 131, 1024}) {

@@ -189,13 +189,15 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
     } else {
       a.act = act.data();
     }
-    const bool read_errors = read && (read->ber > 0 || read->cells);
-    // A hidden layer without per-read errors or a caller wanting its integers: the kernel thresholds and packs.
-    const bool fused = l + 1 < L && !read_errors && !pre_out;
-    if (fused) {
+    const bool hidden = l + 1 < L, read_errors = read && (read->ber > 0 || read->cells);
+    if (hidden) {
       next.resize(static_cast<std::size_t>(count) * bnn_words(no));
-      a.fire_sign = f.fire_sign[l].data(), a.fire_bound = f.fire_bound[l].data();
-      a.bits = next.data(), a.bits_stride = bnn_words(no);
+      a.fire_sign = f.fire_sign[l].data(), a.fire_bound = f.fire_bound[l].data(), a.bits_stride = bnn_words(no);
+    }
+    // A hidden layer without per-read errors or a caller wanting its integers: the kernel thresholds and packs.
+    const bool fused = hidden && !read_errors && !pre_out;
+    if (fused) {
+      a.bits = next.data();
     } else {
       pre.resize(static_cast<std::size_t>(count) * no);  // every entry is written by the dot product
       a.out = pre.data();
@@ -237,20 +239,9 @@ void bnn_infer(const BnnFolded& f, const std::vector<const std::uint64_t*>& weig
       }
     }
     if (pre_out) (*pre_out)[l] = pre;
-    if (l + 1 < L) {
-      const int wn = bnn_words(no);
-      next.resize(static_cast<std::size_t>(count) * wn);
-      const std::int32_t* sg = f.fire_sign[l].data();
-      const std::int32_t* bd = f.fire_bound[l].data();
-      for (std::int64_t r = 0; r < count; ++r) {
-        const std::int32_t* x = &pre[static_cast<std::size_t>(r) * no];
-        for (int w = 0; w < wn; ++w) {
-          const int j0 = 64 * w, m = std::min(64, no - j0);
-          std::uint64_t bits = 0;
-          for (int b = 0; b < m; ++b) bits |= static_cast<std::uint64_t>(sg[j0 + b] * x[j0 + b] >= bd[j0 + b]) << b;
-          next[static_cast<std::size_t>(r) * wn + w] = bits;
-        }
-      }
+    if (hidden) {
+      a.bits = next.data();
+      bnn_pack_fired(a, pre.data());
       act.swap(next);
     } else {
       for (std::int64_t r = 0; r < count; ++r) {
