@@ -98,7 +98,7 @@ struct DeviceModel {
   float pulse_width;                 ///< s
   float read_width;                  ///< s
   // Response to one fixed-amplitude pulse above threshold (in-situ training, kernels/array/array.hpp
-  // pulse_step): soft-bounded power law in the state x = (G − g_min)/(g_max − g_min),
+  // pulse_step_mean, nonlinear_pulse): soft-bounded power law in the state x = (G − g_min)/(g_max − g_min),
   // ΔG_SET = step_set·(1 − x)^nl_set, ΔG_RESET = −step_reset·x^nl_reset (µS), each times a log-normal device
   // factor (σ step_d2d_sigma_ln, median 1) and a relative cycle-to-cycle normal (σ step_c2c).
   float step_set, step_reset;        ///< µS: the step at the far end of the window (x = 0 for SET, 1 for RESET)
